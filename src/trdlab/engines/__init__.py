@@ -1,0 +1,6 @@
+"""Simulation backends behind one interface (:class:`Engine`)."""
+
+from trdlab.engines.base import Engine, EngineSettings, Session
+from trdlab.engines.roadrunner import RoadRunnerEngine
+
+__all__ = ["Engine", "EngineSettings", "RoadRunnerEngine", "Session"]

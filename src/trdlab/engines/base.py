@@ -1,0 +1,90 @@
+"""The engine interface: how the simulator drives any ODE backend.
+
+An :class:`Engine` compiles a :class:`~trdlab.model.Model` into a :class:`Session`.
+The simulator (``trdlab.simulate``) owns time and dosing; a session only knows how to
+reset itself, change amounts and input rates, and integrate to a list of times.
+That split is what lets dosing stay an input (never model state) and lets another
+backend (e.g. JAX) plug in without touching the science.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Protocol, Sequence
+
+import numpy as np
+
+from trdlab.model.sbml_model import Model
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Solver settings, recorded in every result manifest.
+
+    Attributes:
+        relative_tolerance: CVODE relative tolerance.
+        absolute_tolerance: CVODE absolute tolerance (model amount units).
+        max_steps: maximum internal steps per integration segment (no run can hang).
+        wall_limit_s: wall-clock limit of one simulation, checked between segments.
+        stiff: BDF (True) or Adams (False).
+    """
+
+    relative_tolerance: float = 1e-8
+    absolute_tolerance: float = 1e-12
+    max_steps: int = 200_000
+    wall_limit_s: float = 120.0
+    stiff: bool = True
+
+
+class Session(Protocol):
+    """One compiled model instance, driven segment by segment."""
+
+    recorded: tuple[str, ...]
+    """Columns returned by :meth:`advance`, in order (time excluded)."""
+
+    state_species: tuple[str, ...]
+    """Species whose amounts are ODE state (floating, not set by a rule), document order."""
+
+    def start(self, parameters: Mapping[str, float], t0: float) -> None:
+        """Reset to the model's initial state with ``parameters`` overrides, at time ``t0``."""
+
+    def reset_state(self) -> None:
+        """Put every species back to its initial amount (NONMEM EVID 3); time is kept."""
+
+    def amounts(self) -> np.ndarray:
+        """Current amounts of :attr:`state_species`."""
+
+    def set_amounts(self, amounts: np.ndarray) -> None:
+        """Overwrite the amounts of :attr:`state_species`."""
+
+    def initial_amounts(self) -> np.ndarray:
+        """Initial amounts of :attr:`state_species` (with the current overrides)."""
+
+    def set_time(self, t: float) -> None:
+        """Move the session clock to ``t`` without integrating (state unchanged)."""
+
+    def add_amount(self, species_id: str, amount: float) -> None:
+        """Add ``amount`` (model amount units) to a species: a bolus."""
+
+    def set_input_rate(self, species_id: str, rate: float) -> None:
+        """Set the zero-order input (amount per time unit) into a species."""
+
+    def advance(self, out_times: np.ndarray, t_end: float) -> np.ndarray:
+        """Integrate from the current time to ``t_end``; return recorded values at ``out_times``.
+
+        ``out_times`` lie in ``[now, t_end]``; a time equal to now is the current state.
+        Returns an array of shape ``(len(out_times), len(recorded))``.
+        """
+
+    def constant_values(self) -> dict[str, float]:
+        """Values of constant parameters and compartments (not recorded over time)."""
+
+
+class Engine(Protocol):
+    """A simulation backend."""
+
+    name: str
+    settings: EngineSettings
+
+    def session(self, model: Model, infusion_targets: Sequence[str]) -> Session:
+        """Compile (or fetch from cache) ``model`` with input rates into ``infusion_targets``."""

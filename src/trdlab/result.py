@@ -1,0 +1,116 @@
+"""`Result`: the value a simulation returns (a time x observable table plus provenance)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from trdlab.errors import OutputError
+
+SpeciesAs = Literal["concentration", "amount"]
+
+
+@dataclass(frozen=True)
+class Result:
+    """A simulated time course.
+
+    Attributes:
+        times: output times (model time unit).
+        recorded: names of the time-varying columns of ``values``.
+        values: array ``(time, recorded)``; species as amounts.
+        constants: values of constant parameters and compartments, as (name, value) pairs.
+        columns: all observable names in model order (species, compartments, parameters).
+        species_compartments: (species id, compartment id) pairs, to form concentrations.
+        units: (observable, unit text) pairs known from the model library.
+        manifest: provenance (version, SBML sha256, parameters, regimen, engine, wall time).
+    """
+
+    times: np.ndarray = field(repr=False)
+    recorded: tuple[str, ...]
+    values: np.ndarray = field(repr=False)
+    constants: tuple[tuple[str, float], ...]
+    columns: tuple[str, ...]
+    species_compartments: tuple[tuple[str, str], ...]
+    units: tuple[tuple[str, str], ...] = ()
+    manifest: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
+
+    def column(self, name: str, *, species: SpeciesAs = "concentration") -> np.ndarray:
+        """One observable over time (species as concentration unless ``species='amount'``)."""
+        if name not in self.columns:
+            raise KeyError(f"{name!r} is not an observable of this result; have: {', '.join(self.columns)}")
+        return self._column(name, species, dict(self.constants), {n: i for i, n in enumerate(self.recorded)})
+
+    def _column(self, name: str, species: SpeciesAs, constants: dict[str, float], index: dict[str, int]) -> np.ndarray:
+        if name in index:
+            data = self.values[:, index[name]]
+        else:
+            data = np.full(self.times.shape, constants[name])
+        if species == "concentration":
+            compartment = dict(self.species_compartments).get(name)
+            if compartment is not None:
+                size = self.values[:, index[compartment]] if compartment in index else constants[compartment]
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    data = data / size
+        return data
+
+    def to_frame(self, *, species: SpeciesAs = "concentration") -> pd.DataFrame:
+        """A DataFrame with a ``time`` column and one column per observable."""
+        if species not in ("concentration", "amount"):
+            raise ValueError(f"species={species!r}: use 'concentration' or 'amount'")
+        constants = dict(self.constants)
+        index = {n: i for i, n in enumerate(self.recorded)}
+        data = {"time": self.times}
+        for name in self.columns:
+            data[name] = self._column(name, species, constants, index)
+        return pd.DataFrame(data)
+
+    def save(self, directory: str | Path, *, overwrite: bool = False, species: SpeciesAs = "concentration") -> Path:
+        """Write ``result.parquet`` and ``manifest.json`` into ``directory``, atomically.
+
+        Files are written into a temporary sibling folder that is renamed into place, so
+        a failure leaves neither a partial folder nor a changed old one.
+        """
+        target = Path(directory)
+        if target.exists() and not overwrite:
+            raise OutputError(f"output folder {str(target)!r} already exists; choose a new folder or pass overwrite=True")
+        parent = target.parent if str(target.parent) else Path(".")
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
+        except OSError as exc:
+            raise OutputError(f"cannot write into {str(parent)!r} ({exc.strerror}); choose a writable output folder") from exc
+        try:
+            self.to_frame(species=species).to_parquet(staging / "result.parquet", index=False)
+            manifest = dict(self.manifest, species_as=species, units=dict(self.units))
+            (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=_jsonable))
+            _replace_dir(staging, target)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return target
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return str(value)
+
+
+def _replace_dir(staging: Path, target: Path) -> None:
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+        os.rename(target, old / "previous")
+        os.rename(staging, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.rename(staging, target)

@@ -1,0 +1,101 @@
+"""The NONMEM dosing reference cases (mrgsolve/nmtests, ``dosing/1001``) read in place.
+
+The ADVAN2 TRANS2 model of ``1001.ctl`` (CL = 1.1, V = 20, KA = 1.5, CP = A(2)/(V/1000))
+is written below in Antimony. Each scenario's records become a trdlab ``Regimen``:
+``ALAG2 = LAGT`` and ``F2 = BIOAV`` apply to compartment 2 only (as in the control
+stream); ``RATE = -1`` takes ``R2 = RAT2`` and ``RATE = -2`` takes ``D2 = DUR2``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import antimony
+import numpy as np
+import pandas as pd
+
+import trdlab
+
+NMTESTS = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "nmtests"
+
+ADVAN2 = """
+model advan2
+  compartment body = 1
+  species depot in body = 0
+  species central in body = 0
+  substanceOnly species depot, central
+  CL = 1.1; V = 20; KA = 1.5
+  absorption: depot -> central; KA * depot
+  elimination: central -> ; CL / V * central
+  CP := central / (V / 1000)
+end
+"""
+
+
+@lru_cache(maxsize=1)
+def advan2_model() -> trdlab.Model:
+    antimony.clearPreviousLoads()
+    if antimony.loadAntimonyString(ADVAN2) < 0:
+        raise RuntimeError(antimony.getLastError())
+    return trdlab.Model.from_sbml(antimony.getSBMLString("advan2"), dosing=("depot", "central"))
+
+
+@dataclass(frozen=True)
+class Scenario:
+    id: int
+    description: str
+    records: pd.DataFrame
+    expected: np.ndarray  # CP at every record
+
+
+def load_scenarios() -> list[Scenario]:
+    if not NMTESTS.is_dir():
+        raise FileNotFoundError(f"NONMEM reference cases not found at {NMTESTS}; shared/ must sit beside the checkout")
+    data = pd.read_csv(NMTESTS / "1001.csv")
+    reference = pd.read_csv(NMTESTS / "1001-nm.csv")
+    keys = pd.read_csv(NMTESTS / "1001-run-key.csv").set_index("ID")["descr"]
+    assert len(data) == len(reference) and (data["ID"].to_numpy() == reference["ID"].to_numpy()).all()
+    data["CP_NM"] = reference["CP"].to_numpy()
+    return [
+        Scenario(int(i), str(keys[i]), rows.reset_index(drop=True), rows["CP_NM"].to_numpy(dtype=float))
+        for i, rows in data.groupby("ID", sort=True)
+    ]
+
+
+def regimen_of(records: pd.DataFrame) -> trdlab.Regimen:
+    """The scenario's dose/reset records as a trdlab Regimen (NONMEM model features resolved)."""
+    rows = []
+    for r in records.itertuples(index=False):
+        if r.evid == 0:
+            continue
+        cmt2 = int(r.cmt) == 2
+        rate, dur = float(r.rate), 0.0
+        if rate == -1:
+            rate = float(r.RAT2)
+        elif rate == -2:
+            rate, dur = 0.0, float(r.DUR2)
+        rows.append(
+            dict(
+                time=r.time, amt=r.amt, cmt=int(r.cmt), evid=int(r.evid), rate=rate, dur=dur,
+                ii=r.ii, addl=int(r.addl), ss=int(r.ss),
+                lag=float(r.LAGT) if cmt2 else 0.0, f=float(r.BIOAV) if cmt2 else 1.0,
+            )
+        )
+    return trdlab.Regimen.from_records(rows)
+
+
+def simulate_scenario(scenario: Scenario) -> np.ndarray:
+    """Simulated CP at every record of the scenario (values at a time include its events)."""
+    times = np.unique(scenario.records["time"].to_numpy(dtype=float))
+    result = trdlab.simulate(advan2_model(), regimen_of(scenario.records), times)
+    cp = dict(zip(times, result.column("CP")))
+    return np.array([cp[t] for t in scenario.records["time"].to_numpy(dtype=float)])
+
+
+def max_relative_error(simulated: np.ndarray, expected: np.ndarray, floor: float = 1e-6) -> float:
+    mask = np.abs(expected) > floor
+    if not mask.any():
+        return float(np.max(np.abs(simulated - expected)))
+    return float(np.max(np.abs(simulated[mask] - expected[mask]) / np.abs(expected[mask])))
