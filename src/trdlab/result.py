@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -13,7 +10,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from trdlab.errors import OutputError
+from trdlab.atomic import output_folder
 
 SpeciesAs = Literal["concentration", "amount"]
 
@@ -78,24 +75,11 @@ class Result:
         Files are written into a temporary sibling folder that is renamed into place, so
         a failure leaves neither a partial folder nor a changed old one.
         """
-        target = Path(directory)
-        if target.exists() and not overwrite:
-            raise OutputError(f"output folder {str(target)!r} already exists; choose a new folder or pass overwrite=True")
-        parent = target.parent if str(target.parent) else Path(".")
-        try:
-            parent.mkdir(parents=True, exist_ok=True)
-            staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
-        except OSError as exc:
-            raise OutputError(f"cannot write into {str(parent)!r} ({exc.strerror}); choose a writable output folder") from exc
-        try:
+        with output_folder(directory, overwrite=overwrite, what="result folder") as staging:
             self.to_frame(species=species).to_parquet(staging / "result.parquet", index=False)
             manifest = dict(self.manifest, species_as=species, units=dict(self.units))
             (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=_jsonable))
-            _replace_dir(staging, target)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        return target
+        return Path(directory)
 
 
 def _jsonable(value: object) -> object:
@@ -105,12 +89,3 @@ def _jsonable(value: object) -> object:
         return value.tolist()
     return str(value)
 
-
-def _replace_dir(staging: Path, target: Path) -> None:
-    if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
-        os.rename(target, old / "previous")
-        os.rename(staging, target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.rename(staging, target)

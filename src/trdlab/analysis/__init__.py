@@ -1,0 +1,1 @@
+"""Analyses of simulated time courses (non-compartmental PK, later trial statistics)."""

@@ -1,0 +1,46 @@
+"""Atomic output folders: write into a hidden sibling, then rename into place.
+
+A failure while writing leaves neither a partial folder nor a changed old one.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from trdlab.errors import OutputError
+
+
+@contextmanager
+def output_folder(target: str | Path, *, overwrite: bool, what: str = "output folder") -> Iterator[Path]:
+    """Yield a staging folder that becomes ``target`` when the block finishes without error.
+
+    Raises:
+        OutputError: ``target`` exists and ``overwrite`` is false, or its parent is not writable.
+    """
+    target = Path(target)
+    if target.exists() and not overwrite:
+        raise OutputError(f"{what} {str(target)!r} already exists; choose a new folder or allow overwriting")
+    parent = target.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write the {what} into {str(parent)!r} ({exc.strerror or exc}); choose a writable folder"
+        ) from exc
+    try:
+        yield staging
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=parent))
+            target.rename(old / "previous")
+            staging.rename(target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            staging.rename(target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

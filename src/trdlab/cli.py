@@ -1,0 +1,160 @@
+"""The command line: a thin Typer shell over the public API.
+
+Every error trdlab raises on purpose becomes one line on stderr and exit status 1
+(2 for usage errors); ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from trdlab import __version__
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="trdlab: an in-silico laboratory for treatment-resistant depression.")
+err = Console(stderr=True)
+out = Console()
+_state = {"debug": False}
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"trdlab {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    debug: bool = typer.Option(False, "--debug", help="Show the full traceback on errors."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+) -> None:
+    _state["debug"] = debug
+
+
+@app.command()
+def build(
+    species: str = typer.Option(..., "--species", help="human, rat or mouse"),
+    out_file: Path = typer.Option(..., "--out", help="SBML file to write"),
+) -> None:
+    """Build the SBML model of a species from the model library."""
+    from trdlab.model.build import build_model
+
+    model = build_model(species)  # type: ignore[arg-type]
+    _write_text(out_file, model.sbml)
+    out.print(f"wrote {out_file} ({model.name}, {len(model.species)} species, {len(model.parameters)} parameters, sha256 {model.sha256[:12]})")
+
+
+@app.command()
+def validate() -> None:
+    """Check the model library: sources, units, unused or missing parameters, SBML consistency."""
+    from trdlab.model.validate import validate as run_validate
+
+    issues = run_validate()
+    if not issues:
+        out.print("model library: no issues")
+        return
+    table = Table("where", "field", "problem", "fix", title=f"{len(issues)} issue(s) in the model library")
+    for issue in issues:
+        table.add_row(issue.location, issue.field, issue.message, issue.fix)
+    err.print(table)
+    raise typer.Exit(1)
+
+
+@app.command()
+def simulate(
+    species: str = typer.Option("human", "--species", help="human, rat or mouse"),
+    protocol: Optional[str] = typer.Option(None, "--protocol", help="named protocol, e.g. ketamine_iv or ketamine_ip"),
+    dose: Optional[str] = typer.Option(None, "--dose", help="dose with unit, e.g. '0.5 mg/kg'"),
+    duration: Optional[str] = typer.Option(None, "--duration", help="infusion duration with unit, e.g. '40 min'"),
+    weight: Optional[str] = typer.Option(None, "--weight", help="body weight with unit, e.g. '70 kg'"),
+    regimen_file: Optional[Path] = typer.Option(None, "--regimen", help="CSV dose event table (NONMEM columns)"),
+    until: str = typer.Option(..., "--until", help="end time with unit, e.g. '24 h'"),
+    step: str = typer.Option("5 min", "--step", help="output interval with unit"),
+    out_dir: Path = typer.Option(..., "--out", help="folder for result.parquet and manifest.json (must not exist)"),
+) -> None:
+    """Simulate a species' model under a protocol or an event table and save the result."""
+    from trdlab.dosing import protocols
+    from trdlab.dosing.regimen import Regimen
+    from trdlab.errors import DoseError
+    from trdlab.model.build import build_model
+    from trdlab.simulate import simulate as run
+
+    if out_dir.exists():
+        raise _usage(f"--out {out_dir} already exists; choose a new folder")
+    if (protocol is None) == (regimen_file is None):
+        raise _usage("give exactly one of --protocol or --regimen")
+    if regimen_file is not None:
+        regimen = Regimen.from_csv(regimen_file)
+    else:
+        if protocol not in protocols.PROTOCOLS:
+            raise DoseError(f"unknown protocol {protocol!r}; choose one of {', '.join(protocols.PROTOCOLS)}")
+        options = {k: v for k, v in dict(dose=dose, duration=duration, weight=weight).items() if v is not None}
+        regimen = protocols.PROTOCOLS[protocol](species=species, **options)  # type: ignore[operator]
+    end = protocols.hours(until, "until")
+    interval = protocols.hours(step, "step")
+    if end <= 0 or interval <= 0:
+        raise DoseError("--until and --step must be positive times, e.g. --until '24 h' --step '5 min'")
+    times = np.arange(0.0, end + interval / 2, interval)
+    model = build_model(species)  # type: ignore[arg-type]
+    with out.status(f"simulating {species} to {end:g} h"):
+        result = run(model, regimen, times)
+    result.save(out_dir)
+    out.print(f"wrote {out_dir}/result.parquet and manifest.json ({times.size} times x {len(result.columns)} observables)")
+
+
+@app.command()
+def reproduce(out_dir: Path = typer.Option(Path("report"), "--out", help="report folder (replaced if it exists)")) -> None:
+    """Reproduce the paper in silico and write the report (figures, checks, claims ledger)."""
+    from trdlab.report.reproduce import reproduce as run
+
+    index = run(out_dir, console=out)
+    out.print(f"report: {index}")
+
+
+def _usage(message: str) -> typer.BadParameter:
+    return typer.BadParameter(message)
+
+
+def _write_text(path: Path, text: str) -> None:
+    from trdlab.errors import OutputError
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path} ({exc.strerror}); choose a writable path for --out") from exc
+
+
+def main() -> None:
+    """Entry point: run the app, turning trdlab errors into one line and a non-zero exit."""
+    from trdlab.errors import TrdlabError
+
+    try:
+        app(standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (TrdlabError, ValueError, OSError, KeyError) as exc:
+        if _state["debug"] or "--debug" in sys.argv:
+            raise
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(1)
+    except Exception as exc:  # click usage errors and anything unexpected
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(130)
+        if _state["debug"] or "--debug" in sys.argv:
+            raise
+        err.print(f"[bold red]error:[/] {type(exc).__name__}: {exc} (run with --debug for the traceback)", highlight=False)
+        sys.exit(1)

@@ -1,0 +1,1 @@
+"""Rendering only: figures and the HTML report of `trdlab reproduce`."""

@@ -1,0 +1,43 @@
+"""The report as one self-contained HTML page (figures as relative PNG links)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+from typing import Sequence
+
+STYLE = """
+body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:1em 0;font-size:0.9em}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top}
+th{background:#f3f3f3}.pass{color:#176f2c;font-weight:bold}.fail{color:#b00020;font-weight:bold}
+.pending{color:#777}.prediction{color:#7a4fb3;font-weight:bold}img{max-width:100%}code{background:#f6f6f6}
+"""
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    html: str
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]], *, raw_columns: Sequence[int] = ()) -> str:
+    """An HTML table; cells are escaped except in ``raw_columns``."""
+    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{c if i in raw_columns else escape(str(c))}</td>" for i, c in enumerate(row)) + "</tr>"
+        for row in rows
+    )
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def verdict(status: str) -> str:
+    return f'<span class="{escape(status)}">{escape(status)}</span>'
+
+
+def page(title: str, intro: str, sections: Sequence[Section]) -> str:
+    toc = "".join(f'<li><a href="#s{i}">{escape(s.title)}</a></li>' for i, s in enumerate(sections))
+    body = "".join(f'<h2 id="s{i}">{escape(s.title)}</h2>{s.html}' for i, s in enumerate(sections))
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title>"
+        f"<style>{STYLE}</style></head><body><h1>{escape(title)}</h1>{intro}<ul>{toc}</ul>{body}</body></html>"
+    )
