@@ -133,6 +133,11 @@ class RoadRunnerSession:
         self._defaults: dict[str, float] = {}
         self._dirty: set[str] = set()
         self._time = 0.0
+        self._settings = settings
+        self._init_sensitive = _initial_condition_symbols(sbml)
+        self._settable = frozenset(self._species) | frozenset(model.compartments) | frozenset(
+            p for p in model.parameters if p not in _ruled(sbml)
+        )
 
     def _configure(self, settings: EngineSettings) -> None:
         integrator = self._rr.getIntegrator()
@@ -144,21 +149,38 @@ class RoadRunnerSession:
 
     # -- state ---------------------------------------------------------------------------
     def start(self, parameters: Mapping[str, float], t0: float) -> None:
+        """Reset with overrides.
+
+        An override is applied as the current value right after the reset (microseconds),
+        unless the model's initial conditions depend on it (an initial assignment reads it,
+        or it is the volume of a compartment whose species start from a concentration): then
+        it is set as the initial value and libRoadRunner regenerates the model (~35 ms).
+        """
         rr = self._rr
-        for name in self._dirty - set(parameters):
+        slow = {name: value for name, value in parameters.items() if name in self._init_sensitive}
+        changed = False
+        for name in self._dirty - set(slow):
             rr.setValue(f"init({name})", self._defaults[name])
-        for name, value in parameters.items():
+            changed = True
+        for name, value in slow.items():
             if name not in self._defaults:
-                try:
-                    self._defaults[name] = rr.getValue(f"init({name})")
-                except RuntimeError as exc:
-                    raise ModelError(
-                        f"parameter override {name!r} is not a parameter, compartment or species "
-                        "of the model; check the id (trdlab build prints the model's ids)"
-                    ) from exc
+                self._defaults[name] = rr.getValue(f"init({name})")
             rr.setValue(f"init({name})", float(value))
-        self._dirty = set(parameters)
+            changed = True
+        self._dirty = set(slow)
+        if changed:  # libRoadRunner regenerated the model: restore selections and settings
+            rr.timeCourseSelections = ["time", *self.recorded]
+            self._configure(self._settings)
         rr.resetAll()
+        for name, value in parameters.items():
+            if name in slow:
+                continue
+            if name not in self._settable:
+                raise ModelError(
+                    f"parameter override {name!r} is not a constant parameter, compartment or species "
+                    "of the model; check the id (`trdlab build` writes the model's SBML)"
+                )
+            rr.setValue(name, float(value))
         for input_id in self._input_ids.values():
             rr.setValue(input_id, 0.0)
         self._time = float(t0)
@@ -220,3 +242,42 @@ class RoadRunnerSession:
         self._time = max(t_end, grid[-1])
         return np.asarray(table)[first : first + n_out, 1:]
 
+
+def _ruled(sbml: str) -> set[str]:
+    sbml_model = libsbml.readSBMLFromString(sbml).getModel()
+    return {sbml_model.getRule(i).getVariable() for i in range(sbml_model.getNumRules())}
+
+
+def _initial_condition_symbols(sbml: str) -> set[str]:
+    """Ids whose value changes the model's initial state beyond themselves.
+
+    The symbols read by initial assignments (through assignment rules, transitively) and
+    the compartments of species that start from an initial concentration.
+    """
+    sbml_model = libsbml.readSBMLFromString(sbml).getModel()
+    rules = {
+        sbml_model.getRule(i).getVariable(): sbml_model.getRule(i)
+        for i in range(sbml_model.getNumRules())
+        if sbml_model.getRule(i).isAssignment()
+    }
+    pending = [
+        sbml_model.getInitialAssignment(i).getMath() for i in range(sbml_model.getNumInitialAssignments())
+    ]
+    symbols: set[str] = set()
+    while pending:
+        math = pending.pop()
+        if math is None:
+            continue
+        if math.isName():
+            name = math.getName()
+            if name not in symbols:
+                symbols.add(name)
+                if name in rules:
+                    pending.append(rules[name].getMath())
+        pending.extend(math.getChild(j) for j in range(math.getNumChildren()))
+    assigned = {sbml_model.getInitialAssignment(i).getSymbol() for i in range(sbml_model.getNumInitialAssignments())}
+    for species in sbml_model.getListOfSpecies():
+        from_concentration = species.isSetInitialConcentration() and species.getInitialConcentration() != 0
+        if from_concentration or (species.getId() in assigned and not species.getHasOnlySubstanceUnits()):
+            symbols.add(species.getCompartment())
+    return symbols

@@ -1,0 +1,66 @@
+"""Validate the whole science library at once and report every issue.
+
+Checks, for every species set of ``species.toml``: rows without ``source`` or ``assumed``,
+bib keys missing from ``references.bib``, units pint cannot parse, units not convertible to the
+unit the module declares, table rows the composed model does not use, module parameters without
+a row, dosing/observable ids, and libsbml consistency errors of the built SBML. Also checks that
+``drugs.toml`` targets are dosing species of their species set.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from trdlab.errors import ModelError
+from trdlab.model.build import compose
+from trdlab.model.library import Issue, load_drugs, load_species_set, species_names
+
+__all__ = ["Issue", "validate"]
+
+
+def validate(root: Path | str | None = None) -> list[Issue]:
+    """Every issue of the library (empty list when it is sound), duplicates removed, in order.
+
+    Args:
+        root: library folder; default the packaged ``trdlab/library``.
+    """
+    issues: list[Issue] = []
+    try:
+        names = species_names(root)
+    except ModelError as exc:
+        return [Issue("species.toml", "file", str(exc), "create species.toml")]
+    for species in names:
+        try:
+            issues.extend(compose(species, root=root).issues)
+        except ModelError as exc:
+            issues.append(Issue("species.toml", species, str(exc), "fix the species entry"))
+    issues.extend(_drug_issues(root, names))
+    unique: dict[Issue, None] = dict.fromkeys(issues)
+    return list(unique)
+
+
+def _drug_issues(root: Path | str | None, names: tuple[str, ...]) -> list[Issue]:
+    try:
+        drugs = load_drugs(root)
+    except ModelError as exc:
+        return [Issue("drugs.toml", "file", str(exc), "create drugs.toml")]
+    issues: list[Issue] = []
+    for drug, entry in drugs.items():
+        if not isinstance(entry, dict):
+            continue
+        for key in ("molar_mass", "amount_unit", "source", "targets"):
+            if key not in entry:
+                issues.append(Issue(f"drugs.toml:[{drug}]", key, "missing key", f"add {key}"))
+        targets = entry.get("targets", {})
+        for species, routes in (targets.items() if isinstance(targets, dict) else ()):
+            if species not in names:
+                issues.append(Issue(f"drugs.toml:[{drug}.targets]", species, "unknown species set",
+                                    f"use one of {', '.join(names)}"))
+                continue
+            dosing = load_species_set(species, root).dosing
+            for route, target in routes.items():
+                if target not in dosing:
+                    issues.append(Issue(f"drugs.toml:[{drug}.targets]", f"{species}.{route}",
+                                        f"target {target!r} is not a dosing species of {species}",
+                                        f"use one of {', '.join(dosing)}"))
+    return issues
