@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 REPORT ?= report
 
-.PHONY: run test venv benchmark clean
+.PHONY: run test venv benchmark docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ test: $(STAMP)
 
 benchmark: $(STAMP)
 	$(PY) benchmarks/engine_overhead.py
+
+docs: $(STAMP)
+	$(PY) -c "from trdlab.report.parameters import parameters_markdown as m; open('docs/parameters.md', 'w').write(m())"
 
 clean:
 	rm -rf $(VENV) $(REPORT) .pytest_cache

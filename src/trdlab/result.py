@@ -62,6 +62,11 @@ class Result:
         """A DataFrame with a ``time`` column and one column per observable."""
         if species not in ("concentration", "amount"):
             raise ValueError(f"species={species!r}: use 'concentration' or 'amount'")
+        if "time" in self.columns:
+            raise ValueError(
+                "the model has an observable named 'time', which clashes with the time column of "
+                "to_frame(); read it with Result.column('time') and the times from Result.times"
+            )
         constants = dict(self.constants)
         index = {n: i for i, n in enumerate(self.recorded)}
         data = {"time": self.times}

@@ -134,13 +134,15 @@ class RoadRunnerSession:
         self._dirty: set[str] = set()
         self._time = 0.0
         self._settings = settings
+        self._state_set = frozenset(self.state_species)
+        self._species_overrides: dict[str, float] = {}
         self._init_sensitive = _initial_condition_symbols(sbml)
         self._settable = frozenset(self._species) | frozenset(model.compartments) | frozenset(
             p for p in model.parameters if p not in _ruled(sbml)
         )
 
     def _configure(self, settings: EngineSettings) -> None:
-        integrator = self._rr.getIntegrator()
+        integrator = self._integrator = self._rr.getIntegrator()
         integrator.setValue("relative_tolerance", settings.relative_tolerance)
         integrator.setValue("absolute_tolerance", settings.absolute_tolerance)
         integrator.setValue("maximum_num_steps", settings.max_steps)
@@ -172,6 +174,7 @@ class RoadRunnerSession:
             rr.timeCourseSelections = ["time", *self.recorded]
             self._configure(self._settings)
         rr.resetAll()
+        self._species_overrides = {n: float(v) for n, v in parameters.items() if n in self._state_set}
         for name, value in parameters.items():
             if name in slow:
                 continue
@@ -188,10 +191,9 @@ class RoadRunnerSession:
             rr.model.setTime(float(t0))
 
     def reset_state(self) -> None:
-        rr = self._rr
-        rr.model.setFloatingSpeciesAmounts(rr.model.getFloatingSpeciesInitAmounts())
+        self.set_amounts(self.initial_amounts())
         for input_id in self._input_ids.values():
-            rr.setValue(input_id, 0.0)
+            self._rr.setValue(input_id, 0.0)
 
     def amounts(self) -> np.ndarray:
         return np.array([self._rr.getValue(sid) for sid in self.state_species], dtype=float)
@@ -201,7 +203,11 @@ class RoadRunnerSession:
             self._rr.setValue(sid, float(value))
 
     def initial_amounts(self) -> np.ndarray:
-        return np.array([self._rr.getValue(f"init({sid})") for sid in self.state_species], dtype=float)
+        overrides = self._species_overrides
+        return np.array(
+            [overrides[sid] if sid in overrides else self._rr.getValue(f"init({sid})") for sid in self.state_species],
+            dtype=float,
+        )
 
     def set_time(self, t: float) -> None:
         self._time = float(t)

@@ -24,6 +24,7 @@ from trdlab.model.build import build_model
 from trdlab.model.sbml_model import Model
 from trdlab.report import html
 from trdlab.report.figures import time_course
+from trdlab.report.parameters import parameters_markdown
 from trdlab.result import Result
 from trdlab.simulate import simulate
 
@@ -43,6 +44,7 @@ def _write(folder: Path, console: Console) -> None:
     checks, figures, ledger = load_checks(), load_figures(), load_ledger()
     species = sorted({c.species for c in checks} | {f.species for f in figures})
     (folder / "models").mkdir()
+    (folder / "parameters.md").write_text(parameters_markdown(), encoding="utf-8")
     (folder / "figures").mkdir()
     models: dict[str, Model] = {}
     runs: dict[tuple[object, ...], Result] = {}
@@ -86,7 +88,8 @@ def _write(folder: Path, console: Console) -> None:
     ]
     sections = [
         html.Section("Models", html.table(("species", "model id", "species", "parameters", "SBML sha256"), model_rows)
-                     + "<p>SBML files are in <code>models/</code>; every parameter carries its source as a MIRIAM annotation.</p>"),
+                     + "<p>SBML files are in <code>models/</code>; every parameter carries its source as a MIRIAM annotation. "
+                     "The parameter tables with units, sources and derivations are in <a href='parameters.md'>parameters.md</a>.</p>"),
         html.Section("Pharmacokinetics", "".join(figure_html)),
         html.Section("Verification against the literature",
                      html.table(("id", "check", "expected", "simulated", "verdict", "source"), check_rows, raw_columns=(4,))),
