@@ -25,6 +25,9 @@ def output_folder(target: str | Path, *, overwrite: bool, what: str = "output fo
     if target.exists() and not overwrite:
         raise OutputError(f"{what} {str(target)!r} already exists; choose a new folder or allow overwriting")
     parent = target.parent
+    blocking = next((p for p in (parent, *parent.parents) if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise OutputError(f"cannot write the {what} {str(target)!r}: {str(blocking)!r} is a file, not a folder; choose another path")
     try:
         parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))

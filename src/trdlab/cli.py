@@ -18,8 +18,8 @@ from rich.table import Table
 from trdlab import __version__
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="trdlab: an in-silico laboratory for treatment-resistant depression.")
-err = Console(stderr=True)
-out = Console()
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 _state = {"debug": False}
 
 

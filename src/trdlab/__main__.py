@@ -1,0 +1,5 @@
+"""``python -m trdlab``: the command line."""
+
+from trdlab.cli import main
+
+main()

@@ -1,0 +1,128 @@
+"""The command line, run as a user runs it (a subprocess), including its failure modes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import trdlab
+import trdlab.experiments
+from trdlab.model.build import build_model
+
+
+def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "trdlab", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def one_error_line(run: subprocess.CompletedProcess[str]) -> str:
+    assert run.returncode != 0
+    assert "Traceback" not in run.stderr
+    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, run.stderr
+    return lines[0]
+
+
+def test_version() -> None:
+    run = cli("--version")
+    assert run.returncode == 0 and run.stdout.strip() == f"trdlab {trdlab.__version__}"
+
+
+def test_build_writes_the_same_sbml_as_the_api(tmp_path: Path) -> None:
+    target = tmp_path / "rat.xml"
+    run = cli("build", "--species", "rat", "--out", str(target))
+    assert run.returncode == 0, run.stderr
+    assert trdlab.Model.from_sbml(target).sha256 == build_model("rat").sha256
+
+
+def test_unknown_species_is_one_line_and_debug_shows_the_traceback(tmp_path: Path) -> None:
+    line = one_error_line(cli("build", "--species", "dog", "--out", str(tmp_path / "x.xml")))
+    assert "dog" in line and "human" in line
+    assert not (tmp_path / "x.xml").exists()
+    debug = cli("--debug", "build", "--species", "dog", "--out", str(tmp_path / "x.xml"))
+    assert debug.returncode != 0 and "Traceback" in debug.stderr
+
+
+def test_validate_passes_on_the_shipped_library() -> None:
+    run = cli("validate")
+    assert run.returncode == 0, run.stderr
+    assert "no issues" in run.stdout
+
+
+def test_simulate_protocol_writes_result_and_manifest(tmp_path: Path) -> None:
+    out = tmp_path / "ket"
+    run = cli("simulate", "--species", "human", "--protocol", "ketamine_iv", "--dose", "0.5 mg/kg",
+              "--duration", "40 min", "--weight", "70 kg", "--until", "2 h", "--step", "10 min", "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    frame = pd.read_parquet(out / "result.parquet")
+    assert frame["time"].tolist() == pytest.approx([i / 6 for i in range(13)])
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["regimen"][0]["dur"] == pytest.approx(40 / 60)
+    assert manifest["sbml_sha256"] == build_model("human").sha256
+    # peak at the end of the infusion (40 min is on the 10-min grid)
+    assert frame["ketamine_plasma_ngml"].idxmax() == 4
+
+
+def test_simulate_regimen_file(tmp_path: Path) -> None:
+    doses = tmp_path / "doses.csv"
+    doses.write_text("time,amt,cmt\n0,3,1\n")
+    out = tmp_path / "rat"
+    run = cli("simulate", "--species", "rat", "--regimen", str(doses), "--until", "1 h", "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    frame = pd.read_parquet(out / "result.parquet")
+    assert frame["ketamine_plasma_ngml"].max() > 0
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("--protocol", "ketamine_iv", "--dose", "0.5"), ("dose", "unit")),
+        (("--protocol", "ketamine_iv", "--dose", "-1 mg/kg", "--weight", "70 kg"), ("dose", "negative")),
+        (("--protocol", "ketamine_xx"), ("protocol", "ketamine_iv")),
+        (("--protocol", "ketamine_iv", "--until", "24"), ("until", "unit")),
+    ],
+)
+def test_simulate_bad_input_leaves_no_output(tmp_path: Path, args: tuple[str, ...], words: tuple[str, ...]) -> None:
+    out = tmp_path / "out"
+    argv = ["simulate", "--species", "human", *args, "--out", str(out)]
+    if "--until" not in args:
+        argv += ["--until", "1 h"]
+    line = one_error_line(cli(*argv))
+    assert all(word in line for word in words), line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_simulate_bad_regimen_file_names_the_column(tmp_path: Path) -> None:
+    doses = tmp_path / "doses.csv"
+    doses.write_text("time,amt,cmt,route\n0,3,1,iv\n")
+    line = one_error_line(cli("simulate", "--species", "rat", "--regimen", str(doses), "--until", "1 h",
+                              "--out", str(tmp_path / "out")))
+    assert "route" in line
+    assert not (tmp_path / "out").exists()
+
+
+def test_unwritable_output_is_one_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    line = one_error_line(cli("simulate", "--species", "human", "--protocol", "ketamine_iv", "--until", "1 h",
+                              "--out", str(blocker / "sub")))
+    assert str(blocker) in line
+
+
+def test_reproduce_writes_the_report(tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    run = cli("reproduce", "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert {c["id"] for c in summary["checks"]} == {"PK-H1", "PK-H2", "PK-H3"}
+    assert len(summary["claims"]) == len(trdlab.experiments.load_ledger())
+    html = (out / "index.html").read_text()
+    assert "C01" in html and "T1-NR2B-ketamine" in html
+    for name in ("pk_human_iv", "pk_rat_ip", "pk_mouse_ip"):
+        assert (out / "figures" / f"{name}.png").stat().st_size > 10_000
+    assert sorted(p.name for p in (out / "models").iterdir()) == ["human.xml", "mouse.xml", "rat.xml"]
+    assert [p.name for p in tmp_path.iterdir()] == ["report"]  # no staging folder left
