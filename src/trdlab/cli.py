@@ -117,6 +117,55 @@ def reproduce(out_dir: Path = typer.Option(Path("report"), "--out", help="report
     out.print(f"report: {index}")
 
 
+experiments_app = typer.Typer(no_args_is_help=True, help="The claims ledger as executable experiments.")
+app.add_typer(experiments_app, name="experiments")
+_LIBRARY_HELP = "folder of experiment TOML files (default: the packaged library)"
+
+
+@experiments_app.command("list")
+def experiments_list(library: Optional[Path] = typer.Option(None, "--library", help=_LIBRARY_HELP)) -> None:
+    """List the experiments: id, title, species and kind."""
+    from trdlab.experiments.loading import load_experiments
+
+    experiments = load_experiments(library)
+    table = Table("id", "title", "species", "kind", title=f"{len(experiments)} experiment(s)")
+    for experiment in experiments:
+        table.add_row(experiment.id, experiment.title, experiment.species, experiment.kind)
+    out.print(table)
+
+
+@experiments_app.command("run")
+def experiments_run(
+    ids: Optional[list[str]] = typer.Argument(None, help="experiment ids (default: all)"),
+    json_file: Optional[Path] = typer.Option(None, "--json", help="write [{id, status, measured, expected, citation}]"),
+    library: Optional[Path] = typer.Option(None, "--library", help=_LIBRARY_HELP),
+) -> None:
+    """Run experiments on the model's own simulation and report pass / fail / prediction / error."""
+    import json
+
+    from rich.progress import Progress
+
+    from trdlab.experiments.loading import load_experiments
+    from trdlab.experiments.runner import run_experiments
+
+    experiments = load_experiments(library)
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task("experiments", total=None)
+
+        def progress(done: int, total: int, ident: str) -> None:
+            bar.update(task, completed=done, total=total, description=f"experiment {ident}" if ident else "done")
+
+        outcomes = run_experiments(ids or None, progress=progress, experiments=experiments)
+    table = Table("id", "status", "measured", "expected", title=f"{len(outcomes)} experiment(s)")
+    for o in outcomes:
+        measured = "\n".join(f"{label}: {value:.4g}" for label, value in o.measured.items()) or (o.reason or "")
+        table.add_row(o.id, o.status, measured, o.expected)
+    out.print(table)
+    if json_file is not None:
+        _write_text(json_file, json.dumps([o.record() for o in outcomes], indent=2) + "\n")
+        out.print(f"wrote {json_file}")
+
+
 def _usage(message: str) -> typer.BadParameter:
     return typer.BadParameter(message)
 

@@ -30,3 +30,7 @@ class SimulationError(TrdlabError, RuntimeError):
 
 class OutputError(TrdlabError, OSError):
     """A result or report could not be written."""
+
+
+class ExperimentError(TrdlabError, ValueError):
+    """An experiment of the claims ledger is malformed (the message names file, id and field)."""

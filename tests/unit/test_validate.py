@@ -79,8 +79,7 @@ def test_module_that_libsbml_rejects_is_reported(tmp_path: Path) -> None:
     root = tmp_path / "library"
     shutil.copytree(default_root(), root)
     (root / "modules" / "clash.ant").write_text("ketamine_central' = 1\n", encoding="utf-8")
-    _edit(root / "species.toml", '"norketamine"]\nparameters = ["ketamine_pk", "human"]',
-          '"norketamine", "clash"]\nparameters = ["ketamine_pk", "human"]')
+    _edit(root / "species.toml", '"norketamine", "scopolamine_pk"', '"norketamine", "clash", "scopolamine_pk"')
     issues = validate(root)
     assert [i for i in issues if i.location == "modules of human" and i.field in ("antimony", "sbml")], issues
     with pytest.raises(ModelError, match="cannot build the human model"):

@@ -201,5 +201,35 @@ def daily_oral(
                  start=start, every="24 h", count=days, drugs=drugs)
 
 
-PROTOCOLS = {"ketamine_iv": ketamine_iv, "ketamine_ip": ketamine_ip}
+LIBRARY_CONDITIONS = LIBRARY_DRUGS.with_name("conditions.toml")
+
+
+def chronic_unpredictable_stress(
+    days: int = 21, *, species: str = "rat", start: str = "0 h", conditions: Path = LIBRARY_CONDITIONS
+) -> Regimen:
+    """Chronic unpredictable stress: daily stress sessions as inputs into the stress module.
+
+    Session times, duration and intensity come from ``library/conditions.toml``; each session
+    is a zero-order input into the ``target`` species, repeated every 24 h for ``days`` days.
+    """
+    _check_species(species)
+    if days < 1:
+        raise DoseError(f"days={days} must be at least 1")
+    with open(conditions, "rb") as handle:
+        spec = tomllib.load(handle)["chronic_unpredictable_stress"]
+    duration = hours(spec["session_duration"], "session_duration")
+    begin = hours(start, "start")
+    events = [
+        DoseEvent(time=begin + hours(offset, "sessions"), amt=float(spec["intensity"]) * duration,
+                  cmt=str(spec["target"]), dur=duration, ii=24.0, addl=days - 1)
+        for offset in spec["sessions"]
+    ]
+    return Regimen(tuple(sorted(events, key=lambda e: e.time)))
+
+
+PROTOCOLS = {
+    "ketamine_iv": ketamine_iv,
+    "ketamine_ip": ketamine_ip,
+    "chronic_unpredictable_stress": chronic_unpredictable_stress,
+}
 """Protocols the CLI exposes by name (each takes dose, duration?, weight, species)."""

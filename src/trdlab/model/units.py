@@ -31,6 +31,7 @@ _SBML_KINDS: dict[int, str] = {
     libsbml.UNIT_KIND_ITEM: "count",
     libsbml.UNIT_KIND_AMPERE: "ampere",
     libsbml.UNIT_KIND_KELVIN: "kelvin",
+    libsbml.UNIT_KIND_VOLT: "volt",
 }
 
 

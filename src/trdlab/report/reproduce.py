@@ -20,10 +20,12 @@ from trdlab.dosing import protocols
 from trdlab.atomic import output_folder
 from trdlab.experiments.checks import evaluate, load_checks, load_figures
 from trdlab.experiments.ledger import load_ledger
+from trdlab.experiments.loading import load_experiments
+from trdlab.experiments.runner import ExperimentOutcome, run_experiments
 from trdlab.model.build import build_model
 from trdlab.model.sbml_model import Model
 from trdlab.report import html
-from trdlab.report.figures import time_course
+from trdlab.report.figures import plt, time_course
 from trdlab.report.parameters import parameters_markdown
 from trdlab.result import Result
 from trdlab.simulate import simulate
@@ -41,7 +43,7 @@ def reproduce(out: Path, *, console: Console | None = None) -> Path:
 
 def _write(folder: Path, console: Console) -> None:
     started = time.perf_counter()
-    checks, figures, ledger = load_checks(), load_figures(), load_ledger()
+    checks, figures, ledger, experiments = load_checks(), load_figures(), load_ledger(), load_experiments()
     species = sorted({c.species for c in checks} | {f.species for f in figures})
     (folder / "models").mkdir()
     (folder / "parameters.md").write_text(parameters_markdown(), encoding="utf-8")
@@ -49,7 +51,7 @@ def _write(folder: Path, console: Console) -> None:
     models: dict[str, Model] = {}
     runs: dict[tuple[object, ...], Result] = {}
     with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("reproducing", total=len(species) + len(figures) + len(checks))
+        task = progress.add_task("reproducing", total=len(species) + len(figures) + len(checks) + len(experiments))
         for name in species:
             progress.update(task, description=f"building {name} model")
             models[name] = build_model(name)  # type: ignore[arg-type]
@@ -78,11 +80,21 @@ def _write(folder: Path, console: Console) -> None:
             progress.update(task, description=f"check {check.id}")
             outcomes.append(evaluate(check, run(check.species, check.protocol, check.options, check.until_h)))
             progress.advance(task)
+        base = progress.tasks[0].completed
+
+        def step(done: int, total: int, ident: str) -> None:
+            progress.update(task, completed=base + done, description=f"experiment {ident}" if ident else "report")
+
+        results = run_experiments(progress=step, experiments=experiments)
+    claim_text = {c.id: c.claim for c in ledger}
+    experiment_html = "".join(_experiment_section(o, folder / "figures", claim_text) for o in results)
+    status = {o.id: o.status for o in results}
     check_rows = [
         (o.check.id, o.check.title, o.check.expected_text, o.detail, html.verdict(o.verdict), o.check.citation)
         for o in outcomes
     ]
-    ledger_rows = [(c.id, c.section, c.claim, c.protocol, c.expected, html.verdict("pending")) for c in ledger]
+    ledger_rows = [(c.id, c.section, c.claim, c.protocol, c.expected, html.verdict(status.get(c.id, "pending")))
+                   for c in ledger]
     model_rows = [
         (name, m.name, str(len(m.species)), str(len(m.parameters)), m.sha256[:16]) for name, m in models.items()
     ]
@@ -93,9 +105,12 @@ def _write(folder: Path, console: Console) -> None:
         html.Section("Pharmacokinetics", "".join(figure_html)),
         html.Section("Verification against the literature",
                      html.table(("id", "check", "expected", "simulated", "verdict", "source"), check_rows, raw_columns=(4,))),
+        html.Section("Experiments",
+                     f"<p>{len(results)} experiment(s), each run on the model's own simulation "
+                     "(nothing is read back from the expected values).</p>" + experiment_html),
         html.Section("Claims ledger",
                      f"<p>{len(ledger)} claims of Zarate et al. 2013. Each becomes an experiment run on the model's own "
-                     "simulation; claims whose experiment is not built yet are reported as <span class='pending'>pending</span>.</p>"
+                     "simulation; claims without an experiment yet are reported as <span class='pending'>pending</span>.</p>"
                      + html.table(("id", "section", "claim", "protocol", "expected", "status"), ledger_rows, raw_columns=(5,))),
     ]
     intro = (f"<p>trdlab {escape(__version__)} — in-silico reproduction of Zarate, Duman, Liu, Sartori, Quiroz &amp; Murck (2013), "
@@ -107,7 +122,61 @@ def _write(folder: Path, console: Console) -> None:
         "models": {name: m.sha256 for name, m in models.items()},
         "checks": [{"id": o.check.id, "status": o.verdict, "measured": o.measured, "expected": o.check.expected_text,
                     "citation": o.check.citation} for o in outcomes],
-        "claims": [dict(asdict(c), status="pending") for c in ledger],
+        "experiments": [dict(o.record(), title=o.title, kind=o.kind) for o in results],
+        "claims": [dict(asdict(c), status=status.get(c.id, "pending")) for c in ledger],
     }
     (folder / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+
+
+def _experiment_section(outcome: ExperimentOutcome, figures: Path, claims: dict[str, str]) -> str:
+    """One experiment: the claim, what was simulated, measured vs expected, the verdict and its figure."""
+    spec = outcome.experiment
+    assert spec is not None
+    arms = [(a.name, "; ".join(_dose_text(d.protocol or d.drug or "", d.at, d.options) for d in a.doses) or "no doses",
+             a.genotype or "", ", ".join(f"{k} = {v:g}" for k, v in a.parameters)) for a in spec.arms]
+    checks = [(c.label, c.expected, f"{c.value:.4g}", html.verdict("prediction" if c.passed is None else
+                                                                   "pass" if c.passed else "fail"))
+              for c in outcome.checks]
+    parts = [
+        f"<h3 id='{escape(spec.id)}'>{escape(spec.id)}: {escape(spec.title)} — {html.verdict(outcome.status)}</h3>",
+        f"<p><b>Claim:</b> {escape(claims.get(spec.id, ''))} <b>Source:</b> {escape(spec.citation)} "
+        f"({escape(spec.kind)}). <b>Simulated:</b> {escape(spec.species)} model, {escape(spec.until)} on a "
+        f"{escape(spec.step)} grid.</p>",
+        html.table(("arm", "doses", "genotype", "parameters"), arms),
+    ]
+    if outcome.reason:
+        parts.append(f"<p class='fail'>error: {escape(outcome.reason)}</p>")
+    if checks:
+        parts.append(html.table(("readout", "expected", "measured", "verdict"), checks, raw_columns=(3,)))
+    if outcome.results:
+        path = _experiment_figure(outcome, figures / f"experiment_{spec.id}.png")
+        parts.append(f"<img src='figures/{path.name}' alt='{escape(spec.title)}'>")
+    return "".join(parts)
+
+
+def _dose_text(what: str, at: str, options: tuple[tuple[str, object], ...]) -> str:
+    return f"{what} ({', '.join(f'{k} {v}' for k, v in options)}) at {at}"
+
+
+def _experiment_figure(outcome: ExperimentOutcome, path: Path) -> Path:
+    """One panel per figure observable, every arm overlaid, up to the figure's ``until``."""
+    spec = outcome.experiment
+    assert spec is not None
+    names = spec.figure.observables
+    end = protocols.hours(spec.figure.until, "until")
+    fig, axes = plt.subplots(1, len(names), figsize=(5.2 * len(names), 3.8), squeeze=False)
+    for ax, name in zip(axes[0], names):
+        for arm, result in outcome.results.items():
+            keep = result.times <= end + 1e-9
+            ax.plot(result.times[keep], result.column(name)[keep], label=arm)
+        ax.set_title(name, fontsize=10)
+        ax.set_xlabel("time (h)")
+        ax.set_ylabel(dict(next(iter(outcome.results.values())).units).get(name, "value"))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle(f"{spec.id}: {spec.title}", fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
 

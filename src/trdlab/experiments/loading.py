@@ -1,0 +1,276 @@
+"""Loading experiments: TOML files -> validated :class:`~trdlab.experiments.spec.Experiment` values.
+
+The schema is documented in :mod:`trdlab.experiments.spec`. Every problem is reported as
+``file: id: field: message`` with the fix; :func:`load_experiments` collects each experiment's
+first problem and raises them together.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from trdlab.errors import ExperimentError
+from trdlab.experiments.ledger import LEDGER, load_ledger
+from trdlab.experiments.spec import (
+    COMPARISONS, EXPECTS, KINDS, STATS, Arm, Check, Dose, Experiment, Fail, Figure, time_h,
+)
+from trdlab.model.library import SPECIES, default_root, load_references
+
+LIBRARY = Path(__file__).with_name("library")
+_EXPERIMENT = {"id", "title", "species", "citation", "kind", "until", "step", "figure", "arm", "check"}
+_ARM = {"name", "genotype", "parameters", "doses"}
+_CHECK = {"observable", "arm", "reference", "expect", "label", "at", "window", "stat", "min_effect",
+          "max_change", "low", "high", "other_arm", "other_reference"}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What validation checks against: ledger ids, bib keys and the genotype table."""
+
+    claims: frozenset[str]
+    references: frozenset[str]
+    genotypes_file: Path
+    genotypes: Mapping[str, Mapping[str, float]] | None  # None: the file does not exist
+
+
+def load_experiments(
+    folder: Path | str | None = None, *, ledger: Path = LEDGER, library_root: Path | str | None = None
+) -> tuple[Experiment, ...]:
+    """Read and validate every ``*.toml`` of ``folder`` (default: the packaged ``experiments/library``).
+
+    Args:
+        folder: the experiments folder.
+        ledger: the claims ledger whose ids the experiments must use.
+        library_root: the model library (``references.bib``, ``genotypes.toml``); default packaged.
+
+    Raises:
+        ExperimentError: one message listing each experiment's first problem.
+    """
+    folder = LIBRARY if folder is None else Path(folder)
+    if not folder.is_dir():
+        raise ExperimentError(f"experiments folder {str(folder)!r} does not exist; give a folder of *.toml files")
+    root = default_root() if library_root is None else Path(library_root)
+    context = Context(frozenset(c.id for c in load_ledger(ledger)), frozenset(load_references(root)),
+                      root / "genotypes.toml", _genotypes(root / "genotypes.toml"))
+    problems: list[str] = []
+    experiments: list[Experiment] = []
+    for path in sorted(folder.glob("*.toml")):
+        try:
+            with open(path, "rb") as handle:
+                table = tomllib.load(handle)
+        except tomllib.TOMLDecodeError as exc:
+            problems.append(f"{path.name}: not valid TOML ({exc})")
+            continue
+        extra = sorted(set(table) - {"experiment"})
+        if extra:
+            problems.append(f"{path.name}: unknown top-level key(s) {extra}; write [[experiment]] tables only")
+        for index, row in enumerate(table.get("experiment", [])):
+            try:
+                experiments.append(parse_experiment(row, path.name, index, context))
+            except ExperimentError as exc:
+                problems.append(str(exc))
+    seen: dict[str, str] = {}
+    for experiment in experiments:
+        if experiment.id in seen:
+            problems.append(f"{experiment.file}: {experiment.id}: id: also defined in {seen[experiment.id]}; "
+                            "keep one experiment per claim")
+        seen.setdefault(experiment.id, experiment.file)
+    if problems:
+        head = "" if len(problems) == 1 else f"{len(problems)} problems in the experiments:\n  "
+        raise ExperimentError(head + "\n  ".join(problems))
+    return tuple(experiments)
+
+
+def _genotypes(path: Path) -> dict[str, dict[str, float]] | None:
+    if not path.is_file():
+        return None
+    try:
+        with open(path, "rb") as handle:
+            table = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ExperimentError(f"{path}: not valid TOML ({exc})") from None
+    genotypes: dict[str, dict[str, float]] = {}
+    for name, entry in table.items():
+        values = entry.get("parameters", {}) if isinstance(entry, dict) else None
+        if not isinstance(values, dict) or not all(_is_number(v) for v in values.values()):
+            raise ExperimentError(f"{path}: [{name!r}]: parameters: give a table of model id = number")
+        genotypes[name] = {k: float(v) for k, v in values.items()}
+    return genotypes
+
+
+def parse_experiment(row: Mapping[str, object], file: str, index: int, context: Context) -> Experiment:
+    """One ``[[experiment]]`` table as an :class:`Experiment`; raises on its first problem."""
+    ident = row.get("id")
+    if not isinstance(ident, str) or not ident:
+        raise ExperimentError(f"{file}: experiment #{index + 1}: id: missing or not text; give the ledger id")
+
+    def fail(field: str, message: str) -> ExperimentError:
+        return ExperimentError(f"{file}: {ident}: {field}: {message}")
+
+    _keys(row, _EXPERIMENT, "experiment", fail)
+    if ident not in context.claims:
+        raise fail("id", f"{ident!r} is not a claim of the ledger (ledger.toml); use a ledger id")
+    species, kind = _choice(row, "species", SPECIES, fail), _choice(row, "kind", KINDS, fail)
+    citation = _text(row, "citation", fail)
+    if citation not in context.references:
+        raise fail("citation", f"bib key {citation!r} is not in references.bib; add the entry or fix the key")
+    until, step = _text(row, "until", fail), _text(row, "step", fail)
+    until_h, step_h = _time(until, "until", fail), _time(step, "step", fail)
+    if until_h <= 0 or step_h <= 0 or until_h / step_h > 200_000:
+        raise fail("until", f"until={until!r}, step={step!r}: both must be positive, at most 200000 steps")
+    arm_rows = _list(row, "arm", fail)
+    if not arm_rows:
+        raise fail("arm", "no [[experiment.arm]]; give at least one arm")
+    arms = tuple(_arm(a, i, species, fail, context) for i, a in enumerate(arm_rows))
+    names = [a.name for a in arms]
+    if len(set(names)) != len(names):
+        raise fail("arm", f"arm names {names} repeat; give each arm its own name")
+    checks = tuple(_check(c, i, kind, names, fail) for i, c in enumerate(_list(row, "check", fail)))
+    if not checks:
+        raise fail("check", "no [[experiment.check]]; give at least one check")
+    labels = [c.label for c in checks]
+    if len(set(labels)) != len(labels):
+        raise fail("check", f"labels {labels} repeat; give the checks distinct 'label's")
+    figure = _figure(row.get("figure"), checks, until, until_h, fail)
+    experiment = Experiment(ident, _text(row, "title", fail), species, citation, kind, until, step,  # type: ignore[arg-type]
+                            arms, checks, figure, file)
+    for i, check in enumerate(checks):
+        first, last = check.span_h
+        if first < experiment.start_h or last > until_h or first > last:
+            raise fail(f"check[{i}].{'window' if check.window else 'at'}",
+                       f"readout time outside the simulation ({experiment.start_h:g} h to {until}) or reversed")
+    return experiment
+
+
+def _arm(row: object, index: int, species: str, fail: Fail, context: Context) -> Arm:
+    _keys(row, _ARM, f"arm[{index}]", fail)
+    name = _text(row, "name", fail, f"arm[{index}]")  # type: ignore[arg-type]
+    where = f"arm[{name}]"
+    overrides: dict[str, float] = {}
+    genotype = row.get("genotype")
+    if genotype is not None:
+        if context.genotypes is None:
+            raise fail(f"{where}.genotype", f"genotype {genotype!r} needs {context.genotypes_file}, which does not "
+                       "exist; add it with a table per genotype: [\"val/met\"] parameters = {{ id = value }}")
+        if genotype not in context.genotypes:
+            raise fail(f"{where}.genotype", f"{genotype!r} is not in {context.genotypes_file.name}; known: "
+                       f"{', '.join(context.genotypes) or '(none)'}")
+        overrides.update(context.genotypes[genotype])
+    own = row.get("parameters", {})
+    if not isinstance(own, dict) or not all(_is_number(v) for v in own.values()):
+        raise fail(f"{where}.parameters", "give a table of model id = finite number")
+    overrides.update({k: float(v) for k, v in own.items()})
+    doses = tuple(Dose.from_table(d, f"{where}.doses[{i}]", species, fail)
+                  for i, d in enumerate(_list(row, "doses", fail, where)))
+    return Arm(name, doses, genotype, tuple(overrides.items()))
+
+
+def _check(row: object, index: int, kind: str, arms: list[str], fail: Fail) -> Check:
+    where = f"check[{index}]"
+    _keys(row, _CHECK, where, fail)
+    observable, arm, reference = (_text(row, k, fail, where) for k in ("observable", "arm", "reference"))
+    expect = row.get("expect")
+    if expect is None and kind != "prediction":
+        raise fail(f"{where}.expect", f"missing; give one of {', '.join(EXPECTS)} (only a prediction may omit it)")
+    if expect is not None and expect not in EXPECTS:
+        raise fail(f"{where}.expect", f"{expect!r} is unknown; use one of {', '.join(EXPECTS)}")
+    named = {"arm": arm, "reference": reference}
+    if expect in COMPARISONS:
+        named |= {k: _text(row, k, fail, where) for k in ("other_arm", "other_reference")}
+    for key, name in named.items():
+        if name not in arms:
+            raise fail(f"{where}.{key}", f"no arm {name!r}; arms: {', '.join(arms)}")
+    if ("at" in row) == ("window" in row):
+        raise fail(where, "give exactly one of at = TIME or window = [FROM, TO]")
+    window = row.get("window")
+    if window is not None:
+        if not (isinstance(window, list) and len(window) == 2):
+            raise fail(f"{where}.window", "give two times, e.g. window = [\"30 min\", \"60 min\"]")
+        for text in window:
+            _time(text, f"{where}.window", fail, negative=True)
+        window = (str(window[0]), str(window[1]))
+    else:
+        _time(row["at"], f"{where}.at", fail, negative=True)
+    stat = row.get("stat", "mean")
+    if stat not in STATS or ("stat" in row and window is None):
+        raise fail(f"{where}.stat", f"{stat!r}: use one of {', '.join(STATS)}, with a window only")
+    numbers = {k: row[k] for k in ("min_effect", "max_change", "low", "high") if k in row}
+    for key, value in numbers.items():
+        if not _is_number(value) or (key in ("min_effect", "max_change") and value <= 0):
+            raise fail(f"{where}.{key}", f"{value!r}: give a finite number (min_effect, max_change: > 0)")
+    if (expect == "between") != ("low" in row or "high" in row):
+        raise fail(f"{where}.low", "low and high go with expect = \"between\" (and only with it)")
+    if expect == "between" and not ("low" in row and "high" in row and row["low"] < row["high"]):
+        raise fail(f"{where}.low", "between needs both low and high with low < high")
+    label = row.get("label") or _label(row, observable, arm, reference, window, stat)
+    return Check(observable, arm, reference, expect, str(label), None if window else str(row["at"]), window, stat,
+                 other_arm=named.get("other_arm"), other_reference=named.get("other_reference"),
+                 **{k: float(v) for k, v in numbers.items()})
+
+
+def _label(row: Mapping[str, object], observable: str, arm: str, reference: str,
+           window: tuple[str, str] | None, stat: str) -> str:
+    what = f"{arm}/{reference}"
+    if row.get("expect") in COMPARISONS:
+        what = f"effect {what} - {row['other_arm']}/{row['other_reference']}"
+    when = f"{stat} over {window[0]}-{window[1]}" if window else f"at {row['at']}"
+    return f"{observable} {what} {when}"
+
+
+def _figure(row: object, checks: tuple[Check, ...], until: str, until_h: float, fail: Fail) -> Figure:
+    default = tuple(dict.fromkeys(c.observable for c in checks))
+    if row is None:
+        return Figure(default, until)
+    if not isinstance(row, dict) or set(row) - {"observables", "until"}:
+        raise fail("figure", "give { observables = [...], until = TIME }")
+    observables = row.get("observables", list(default))
+    if not (isinstance(observables, list) and observables and all(isinstance(o, str) for o in observables)):
+        raise fail("figure.observables", "give a non-empty list of observable names")
+    end = row.get("until", until)
+    if not 0 < _time(end, "figure.until", fail) <= until_h:
+        raise fail("figure.until", f"{end!r} must lie in (0, {until}]")
+    return Figure(tuple(observables), str(end))
+
+
+def _keys(row: object, allowed: set[str], where: str, fail: Fail) -> None:
+    if not isinstance(row, dict):
+        raise fail(where, "is not a table")
+    extra = sorted(set(row) - allowed)
+    if extra:
+        raise fail(f"{where}.{extra[0]}", f"unknown key; allowed: {', '.join(sorted(allowed))}")
+
+
+def _text(row: Mapping[str, object], key: str, fail: Fail, where: str = "") -> str:
+    value = row.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise fail(f"{where}.{key}" if where else key, f"missing or not text (got {value!r})")
+    return value
+
+
+def _choice(row: Mapping[str, object], key: str, options: tuple[str, ...], fail: Fail) -> str:
+    value = _text(row, key, fail)
+    if value not in options:
+        raise fail(key, f"{value!r} is unknown; use one of {', '.join(options)}")
+    return value
+
+
+def _list(row: Mapping[str, object], key: str, fail: Fail, where: str = "") -> list[object]:
+    value = row.get(key, [])
+    if not isinstance(value, list):
+        raise fail(f"{where}.{key}" if where else key, "must be a list (array of tables)")
+    return value
+
+
+def _time(text: object, field: str, fail: Fail, *, negative: bool = False) -> float:
+    try:
+        return time_h(text, field.rsplit(".", 1)[-1], negative=negative)
+    except ExperimentError as exc:
+        raise fail(field, str(exc)) from None
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

@@ -1,0 +1,161 @@
+"""Running experiments: simulate every arm on its species' model and judge each check.
+
+An experiment passes only on the model's own simulation: each arm is simulated on the same
+output grid (:meth:`~trdlab.experiments.spec.Experiment.times`) with its regimen and parameter
+overrides, the readouts (:mod:`trdlab.experiments.readouts`) are computed from those results and
+compared with the expectations. Nothing is written back to the experiment or the ledger.
+
+Status: ``pass`` (every check holds), ``fail`` (at least one does not), ``prediction`` (a
+``kind = "prediction"`` experiment: measured values are reported, not judged) or ``error`` (the
+model could not be built, a name is not in the model or an arm failed to simulate; the reason is
+kept and the other experiments still run).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Literal, Mapping, MutableMapping, Sequence
+
+from trdlab.engines.base import Engine
+from trdlab.errors import ExperimentError, TrdlabError
+from trdlab.experiments.loading import load_experiments
+from trdlab.experiments.readouts import passes, readout
+from trdlab.experiments.spec import Check, Experiment
+from trdlab.model.build import build_model
+from trdlab.model.sbml_model import Model
+from trdlab.result import Result
+from trdlab.simulate import simulate
+
+Status = Literal["pass", "fail", "prediction", "error"]
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """One check's measured value, its expectation in words and whether it held (None: prediction)."""
+
+    label: str
+    value: float
+    expected: str
+    passed: bool | None
+
+
+@dataclass(frozen=True)
+class ExperimentOutcome:
+    """What running an experiment gave: status, measured values, expectation and the arms' results."""
+
+    id: str
+    title: str
+    status: Status
+    measured: dict[str, float]
+    expected: str
+    citation: str
+    kind: str
+    reason: str | None = None
+    checks: tuple[CheckOutcome, ...] = ()
+    results: Mapping[str, Result] = field(default_factory=dict, repr=False, compare=False)
+    experiment: Experiment | None = field(default=None, repr=False, compare=False)
+
+    def record(self) -> dict[str, object]:
+        """JSON-ready ``{id, status, measured, expected, citation, reason}`` (non-finite values as text)."""
+        measured = {k: v if math.isfinite(v) else str(v) for k, v in self.measured.items()}
+        return {"id": self.id, "status": self.status, "measured": measured, "expected": self.expected,
+                "citation": self.citation, "reason": self.reason}
+
+
+def run_experiment(
+    experiment: Experiment, *, models: MutableMapping[str, Model] | None = None, engine: Engine | None = None
+) -> ExperimentOutcome:
+    """Simulate every arm of ``experiment`` and judge its checks; never raises on a failed arm.
+
+    Args:
+        experiment: the experiment.
+        models: cache of built models by species, shared across calls (filled here).
+        engine: simulation backend (default: :func:`trdlab.simulate.default_engine`).
+    """
+    base = dict(id=experiment.id, title=experiment.title, expected=experiment.expected_text(),
+                citation=experiment.citation, kind=experiment.kind, experiment=experiment)
+    results: dict[str, Result] = {}
+    try:
+        model = _model(experiment.species, {} if models is None else models)
+        _check_names(experiment, model)
+        times = experiment.times()
+        for arm in experiment.arms:
+            try:
+                results[arm.name] = simulate(model, arm.regimen(experiment.species), times, engine=engine,
+                                             parameters=dict(arm.parameters))
+            except Exception as exc:  # noqa: BLE001 - one arm's failure is this experiment's error
+                raise ExperimentError(f"{experiment.where(f'arm[{arm.name}]')}: simulation failed: "
+                                      f"{_describe(exc)}") from exc
+        checks = tuple(_judge(check, results) for check in experiment.checks)
+    except Exception as exc:  # noqa: BLE001 - the batch goes on; the reason is reported
+        return ExperimentOutcome(status="error", measured={}, reason=_describe(exc), results=results, **base)
+    verdicts = [c.passed for c in checks]
+    status: Status = "prediction" if experiment.kind == "prediction" else ("pass" if all(verdicts) else "fail")
+    return ExperimentOutcome(status=status, measured={c.label: c.value for c in checks}, checks=checks,
+                             results=results, **base)
+
+
+def run_experiments(
+    ids: Sequence[str] | None = None, *, progress: Progress | None = None,
+    experiments: Iterable[Experiment] | None = None, engine: Engine | None = None,
+) -> list[ExperimentOutcome]:
+    """Run the experiments with ``ids`` (default all), building each species' model once.
+
+    Args:
+        ids: experiment ids in the order to run; unknown ids raise before anything runs.
+        progress: called as ``progress(done, total, id)`` before each experiment and as
+            ``progress(total, total, "")`` at the end.
+        experiments: the experiments to choose from (default :func:`load_experiments`).
+        engine: simulation backend.
+
+    Raises:
+        ExperimentError: an id is not among the experiments.
+    """
+    pool = load_experiments() if experiments is None else tuple(experiments)
+    by_id = {e.id: e for e in pool}
+    if ids:
+        unknown = [i for i in ids if i not in by_id]
+        if unknown:
+            raise ExperimentError(f"unknown experiment id(s) {', '.join(unknown)}; known: "
+                                  f"{', '.join(by_id) or '(none yet)'} (see `trdlab experiments list`)")
+        chosen = [by_id[i] for i in dict.fromkeys(ids)]
+    else:
+        chosen = list(pool)
+    models: dict[str, Model] = {}
+    outcomes = []
+    for done, experiment in enumerate(chosen):
+        if progress is not None:
+            progress(done, len(chosen), experiment.id)
+        outcomes.append(run_experiment(experiment, models=models, engine=engine))
+    if progress is not None:
+        progress(len(chosen), len(chosen), "")
+    return outcomes
+
+
+def _model(species: str, models: MutableMapping[str, Model]) -> Model:
+    if species not in models:
+        models[species] = build_model(species)  # type: ignore[arg-type]
+    return models[species]
+
+
+def _check_names(experiment: Experiment, model: Model) -> None:
+    """Observables and parameter ids must exist in the built model (named by file, id and field)."""
+    names = set(model.species_ids) | set(model.compartments) | set(model.parameters)
+    fields = [(f"check[{i}].observable", c.observable) for i, c in enumerate(experiment.checks)]
+    fields += [("figure.observables", o) for o in experiment.figure.observables]
+    fields += [(f"arm[{a.name}].parameters", p) for a in experiment.arms for p, _ in a.parameters]
+    for where, name in fields:
+        if name not in names:
+            raise ExperimentError(f"{experiment.where(where)}: {name!r} is not in the {experiment.species} model; "
+                                  f"use a species, compartment or parameter id (`trdlab build` writes the SBML)")
+
+
+def _judge(check: Check, results: Mapping[str, Result]) -> CheckOutcome:
+    value = readout(results, check)
+    return CheckOutcome(check.label, value, check.expected_text, passes(check, value))
+
+
+def _describe(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, TrdlabError) else f"{type(exc).__name__}: {exc}"
