@@ -1,0 +1,82 @@
+"""The mechanism modules against closed forms and cited values (not against earlier runs)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import trdlab
+from trdlab.dosing import protocols
+from trdlab.model.build import build_model
+
+# Jahr & Stevens (1990): B(V) = 1 / (1 + [Mg]/3.57 mM * exp(-0.062 V/mV))
+JS_MG_HALF_MM = 3.57
+JS_SLOPE_PER_MV = 0.062
+
+
+@pytest.fixture(scope="module")
+def rat() -> trdlab.Model:
+    return build_model("rat")
+
+
+def first(result: trdlab.Result, name: str) -> float:
+    return float(result.column(name)[0])
+
+
+def test_jahr_stevens_block_at_minus_70_mv_and_1_mm_mg(rat: trdlab.Model) -> None:
+    result = trdlab.simulate(rat, None, [0.0], parameters={"interneuron_potential": -70.0, "mg_ec_pfc": 1.0})
+    expected = 1 / (1 + 1.0 / JS_MG_HALF_MM * math.exp(JS_SLOPE_PER_MV * 70))  # = 0.0445
+    assert first(result, "nmda_unblock_interneuron") == pytest.approx(expected, rel=1e-9)
+    assert expected == pytest.approx(0.0445, abs=5e-4)  # the fraction quoted for -70 mV, 1 mM Mg
+
+
+def test_jahr_stevens_block_relieved_by_low_mg_and_depolarisation(rat: trdlab.Model) -> None:
+    for volts, mg in [(-40.0, 0.8), (-20.0, 1.2), (0.0, 1.0)]:
+        result = trdlab.simulate(rat, None, [0.0], parameters={"interneuron_potential": volts, "mg_ec_pfc": mg})
+        expected = 1 / (1 + mg / JS_MG_HALF_MM * math.exp(-JS_SLOPE_PER_MV * volts))
+        assert first(result, "nmda_unblock_interneuron") == pytest.approx(expected, rel=1e-9)
+
+
+def test_healthy_baseline_is_a_steady_state(rat: trdlab.Model) -> None:
+    result = trdlab.simulate(rat, None, np.linspace(0, 21 * 24, 50))
+    for name in ("glutamate_ec_pfc", "p_mtor_pfc", "bdnf_pfc", "glur1_pfc", "spine_density_pfc", "fst_immobility"):
+        values = result.column(name)
+        assert np.allclose(values, values[0], rtol=1e-7), name
+
+
+def test_nmda_block_follows_the_one_site_law_at_the_simulated_concentrations(rat: trdlab.Model) -> None:
+    result = trdlab.simulate(rat, protocols.ketamine_ip(dose="10 mg/kg", weight="0.3 kg"), np.linspace(0, 3, 37))
+    ket = result.column("ketamine_ecf_um")
+    nk = result.column("norketamine_ecf_um")
+    for name, ic50 in (("nmda_block_interneuron", 1.9), ("nmda_block_pyramidal", 5.2)):  # kotermanski2009, 1 mM Mg
+        odds = ket / ic50 + nk / (3.2 * ic50)  # norketamine 3.2x less potent (ebert1997)
+        np.testing.assert_allclose(result.column(name), odds / (1 + odds), rtol=1e-9)
+
+
+def test_ketamine_blocks_a_minority_of_nmda_receptors_at_the_clinical_cmax() -> None:
+    # Zarate 2006 regimen: plasma Cmax ~185 ng/mL (zarate2012); 47 % bound (dayton1983) -> free 0.41 uM
+    human = build_model("human")
+    result = trdlab.simulate(human, protocols.ketamine_iv(), np.linspace(0, 2, 121))
+    peak = int(np.argmax(result.column("ketamine_plasma_ngml")))
+    free_at_cited_cmax = 185 / 237.73 * 0.53  # uM
+    assert free_at_cited_cmax / (free_at_cited_cmax + 5.2) < 0.1
+    assert result.column("nmda_block_pyramidal")[peak] < 0.1
+    assert 0.1 < result.column("nmda_block_interneuron")[peak] < 0.3
+
+
+def test_plain_roadrunner_gives_the_same_mechanism_trajectories(rat: trdlab.Model) -> None:
+    import roadrunner
+
+    rr = roadrunner.RoadRunner(rat.sbml)
+    rr.getIntegrator().setValue("relative_tolerance", 1e-10)
+    rr.getIntegrator().setValue("absolute_tolerance", 1e-14)
+    rr.setValue("ketamine_central", 2.5)  # a bolus into plasma at t = 0
+    names = ["glutamate_ec_pfc", "p_mtor_pfc", "glur1_pfc", "spine_density_pfc"]
+    rr.timeCourseSelections = ["time", *names]
+    times = np.linspace(0, 24, 97)
+    plain = np.asarray(rr.simulate(times=list(times)))[:, 1:]
+    regimen = trdlab.Regimen.from_records([dict(time=0.0, amt=2.5, cmt="ketamine_central")])
+    ours = trdlab.simulate(rat, regimen, times)
+    np.testing.assert_allclose(np.column_stack([ours.column(n) for n in names]), plain, rtol=1e-5)
