@@ -79,7 +79,7 @@ def simulate(
     out_dir: Path = typer.Option(..., "--out", help="folder for result.parquet and manifest.json (must not exist)"),
 ) -> None:
     """Simulate a species' model under a protocol or an event table and save the result."""
-    from trdlab.dosing import protocols
+    from trdlab.dosing import catalog, protocols
     from trdlab.dosing.regimen import Regimen
     from trdlab.errors import DoseError
     from trdlab.model.build import build_model
@@ -92,10 +92,10 @@ def simulate(
     if regimen_file is not None:
         regimen = Regimen.from_csv(regimen_file)
     else:
-        if protocol not in protocols.PROTOCOLS:
-            raise DoseError(f"unknown protocol {protocol!r}; choose one of {', '.join(protocols.PROTOCOLS)}")
+        if protocol not in catalog.PROTOCOLS:
+            raise DoseError(f"unknown protocol {protocol!r}; choose one of {', '.join(catalog.PROTOCOLS)}")
         options = {k: v for k, v in dict(dose=dose, duration=duration, weight=weight).items() if v is not None}
-        regimen = protocols.PROTOCOLS[protocol](species=species, **options)  # type: ignore[operator]
+        regimen = catalog.PROTOCOLS[protocol](species=species, **options)  # type: ignore[operator]
     end = protocols.hours(until, "until")
     interval = protocols.hours(step, "step")
     if end <= 0 or interval <= 0:
@@ -195,14 +195,18 @@ def main() -> None:
             raise
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         sys.exit(1)
-    except Exception as exc:  # click usage errors and anything unexpected
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(130)
+    except typer.Abort:
+        sys.exit(130)
+    except typer.TyperException as exc:  # usage errors (bad option, missing argument)
+        if _state["debug"] or "--debug" in sys.argv:
+            raise
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(getattr(exc, "exit_code", 2))
+    except Exception as exc:  # anything unexpected: one line unless --debug
         if _state["debug"] or "--debug" in sys.argv:
             raise
         err.print(f"[bold red]error:[/] {type(exc).__name__}: {exc} (run with --debug for the traceback)", highlight=False)

@@ -101,3 +101,12 @@ def test_build_refuses_a_broken_library_listing_all_issues(broken_library: Path)
         build_model("rat", root=broken_library)
     message = str(info.value)
     assert "unknown unit" in message and "inconsistent unit" in message and "nobody2099" in message
+
+
+def test_duplicate_bibtex_keys_are_reported(tmp_path: Path) -> None:
+    root = tmp_path / "library"
+    shutil.copytree(default_root(), root)
+    bib = root / "references.bib"
+    bib.write_text(bib.read_text(encoding="utf-8") + "\n@misc{li2010,\n  title = {again}\n}\n", encoding="utf-8")
+    issues = [i for i in validate(root) if i.location == "references.bib"]
+    assert [i.field for i in issues] == ["li2010"]

@@ -225,11 +225,3 @@ def chronic_unpredictable_stress(
         for offset in spec["sessions"]
     ]
     return Regimen(tuple(sorted(events, key=lambda e: e.time)))
-
-
-PROTOCOLS = {
-    "ketamine_iv": ketamine_iv,
-    "ketamine_ip": ketamine_ip,
-    "chronic_unpredictable_stress": chronic_unpredictable_stress,
-}
-"""Protocols the CLI exposes by name (each takes dose, duration?, weight, species)."""

@@ -36,7 +36,7 @@ experiments live in ``experiments/library/*.toml`` (one file per ledger section,
     #   (ratio - 1) of arm vs reference with that of other_arm vs other_reference
     # label = "..."           # optional name of the measured value (default built from the fields)
 
-A dose is ``{protocol = NAME, <options of protocols.PROTOCOLS[NAME]>, at}`` or a generic
+A dose is ``{protocol = NAME, <options of catalog.PROTOCOLS[NAME]>, at}`` or a generic
 ``{drug, route, dose, at, [weight], [salt], [duration], [every, count]}`` built with
 :func:`trdlab.dosing.protocols.bolus` (or ``infusion`` when ``duration`` is given). ``at``
 shifts the dose and may be negative (pretreatment): every arm of the experiment is then
@@ -61,7 +61,7 @@ from typing import Callable, Literal, get_args
 
 import numpy as np
 
-from trdlab.dosing import protocols
+from trdlab.dosing import catalog, protocols
 from trdlab.dosing.regimen import Regimen
 from trdlab.errors import ExperimentError, TrdlabError
 from trdlab.model.units import parse
@@ -115,11 +115,11 @@ class Dose:
             raise fail(where, "give exactly one of protocol = NAME or drug = NAME")
         if "protocol" in row:
             name = row["protocol"]
-            if name not in protocols.PROTOCOLS:
+            if name not in catalog.PROTOCOLS:
                 raise fail(f"{where}.protocol",
-                           f"unknown protocol {name!r}; use one of {', '.join(protocols.PROTOCOLS)}")
+                           f"unknown protocol {name!r}; use one of {', '.join(catalog.PROTOCOLS)}")
             options = {k: v for k, v in row.items() if k not in ("protocol", "at")}
-            allowed = set(inspect.signature(protocols.PROTOCOLS[name]).parameters) - {"species", "start"}
+            allowed = set(inspect.signature(catalog.PROTOCOLS[name]).parameters) - {"species", "start"}
             if set(options) - allowed:
                 raise fail(f"{where}.{sorted(set(options) - allowed)[0]}",
                            f"not an option of protocol {name!r}; options: {', '.join(sorted(allowed))}, at")
@@ -151,7 +151,7 @@ class Dose:
         """The dose as a :class:`Regimen` of ``species``'s model, shifted to ``at``."""
         options = dict(self.options)
         if self.protocol is not None:
-            base = protocols.PROTOCOLS[self.protocol](species=species, **options)  # type: ignore[operator]
+            base = catalog.PROTOCOLS[self.protocol](species=species, **options)  # type: ignore[operator]
         else:
             assert self.drug is not None
             count = int(options.pop("count", 1))  # type: ignore[call-overload]
@@ -209,7 +209,7 @@ class Check:
     def span_h(self) -> tuple[float, float]:
         """(first, last) readout time in hours; equal for a single time point."""
         if self.window is not None:
-            return time_h(self.window[0], "window"), time_h(self.window[1], "window")
+            return time_h(self.window[0], "window", negative=True), time_h(self.window[1], "window", negative=True)
         value = time_h(self.at, "at", negative=True)
         return value, value
 

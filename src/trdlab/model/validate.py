@@ -9,11 +9,12 @@ a row, dosing/observable ids, and libsbml consistency errors of the built SBML. 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from trdlab.errors import ModelError
 from trdlab.model.build import compose
-from trdlab.model.library import Issue, load_drugs, load_species_set, species_names
+from trdlab.model.library import Issue, default_root, load_drugs, load_species_set, species_names
 
 __all__ = ["Issue", "validate"]
 
@@ -35,8 +36,21 @@ def validate(root: Path | str | None = None) -> list[Issue]:
         except ModelError as exc:
             issues.append(Issue("species.toml", species, str(exc), "fix the species entry"))
     issues.extend(_drug_issues(root, names))
+    issues.extend(_bib_issues(root))
     unique: dict[Issue, None] = dict.fromkeys(issues)
     return list(unique)
+
+
+def _bib_issues(root: Path | str | None) -> list[Issue]:
+    """A BibTeX key defined twice: the second entry would silently shadow the first."""
+    path = (Path(root) if root is not None else default_root()) / "references.bib"
+    if not path.is_file():
+        return []
+    keys = re.findall(r"^@\w+\{([^,\s]+),", path.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    return [
+        Issue("references.bib", key, f"key {key!r} is defined {keys.count(key)} times", "keep one entry per key")
+        for key in sorted({k for k in keys if keys.count(k) > 1})
+    ]
 
 
 def _drug_issues(root: Path | str | None, names: tuple[str, ...]) -> list[Issue]:

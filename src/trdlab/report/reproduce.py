@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from trdlab import __version__
-from trdlab.dosing import protocols
+from trdlab.dosing import catalog, protocols
 from trdlab.atomic import output_folder
 from trdlab.experiments.checks import evaluate, load_checks, load_figures
 from trdlab.experiments.ledger import load_ledger
@@ -27,6 +27,7 @@ from trdlab.model.sbml_model import Model
 from trdlab.report import html
 from trdlab.report.figures import plt, time_course
 from trdlab.report.parameters import parameters_markdown
+from trdlab.report.table1 import table1_html
 from trdlab.result import Result
 from trdlab.simulate import simulate
 
@@ -61,7 +62,7 @@ def _write(folder: Path, console: Console) -> None:
         def run(spec_species: str, protocol: str, options: tuple[tuple[str, str], ...], until: float) -> Result:
             key = (spec_species, protocol, options, until)
             if key not in runs:
-                regimen = protocols.PROTOCOLS[protocol](species=spec_species, **dict(options))  # type: ignore[operator]
+                regimen = catalog.PROTOCOLS[protocol](species=spec_species, **dict(options))  # type: ignore[operator]
                 times = np.arange(0.0, until + GRID_STEP_H / 2, GRID_STEP_H)
                 runs[key] = simulate(models[spec_species], regimen, times)
             return runs[key]
@@ -105,6 +106,7 @@ def _write(folder: Path, console: Console) -> None:
         html.Section("Pharmacokinetics", "".join(figure_html)),
         html.Section("Verification against the literature",
                      html.table(("id", "check", "expected", "simulated", "verdict", "source"), check_rows, raw_columns=(4,))),
+        html.Section("Table 1: depression, magnesium and ketamine side by side", table1_html({o.id: o for o in results})),
         html.Section("Experiments",
                      f"<p>{len(results)} experiment(s), each run on the model's own simulation "
                      "(nothing is read back from the expected values).</p>" + experiment_html),
