@@ -78,7 +78,7 @@ def simulate(
         "time_unit": model.time_unit,
         "parameters": dict(overrides),
         "regimen": regimen.to_records() if regimen is not None else [],
-        "engine": engine.describe() if hasattr(engine, "describe") else {"name": engine.name},
+        "engine": engine.describe(),
         "seed": None,
         "n_times": int(grid.size),
         "wall_time_s": _clock.perf_counter() - started,

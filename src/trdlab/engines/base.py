@@ -91,5 +91,8 @@ class Engine(Protocol):
     name: str
     settings: EngineSettings
 
+    def describe(self) -> dict[str, object]:
+        """Name, version and settings of the engine, recorded in result manifests."""
+
     def session(self, model: Model, infusion_targets: Sequence[str]) -> Session:
         """Compile (or fetch from cache) ``model`` with input rates into ``infusion_targets``."""
