@@ -127,10 +127,15 @@ def experiments_list(library: Optional[Path] = typer.Option(None, "--library", h
     """List the experiments: id, title, species and kind."""
     from trdlab.experiments.loading import load_experiments
 
+    from trdlab.experiments.clinical import load_trial_experiments
+
     experiments = load_experiments(library)
-    table = Table("id", "title", "species", "kind", title=f"{len(experiments)} experiment(s)")
+    trials = load_trial_experiments()[1] if library is None else ()
+    table = Table("id", "title", "species", "kind", title=f"{len(experiments) + len(trials)} experiment(s)")
     for experiment in experiments:
         table.add_row(experiment.id, experiment.title, experiment.species, experiment.kind)
+    for trial in trials:
+        table.add_row(trial.id, trial.title, f"human (trial {trial.design})", trial.kind)
     out.print(table)
 
 
@@ -145,6 +150,7 @@ def experiments_run(
 
     from rich.progress import Progress
 
+    from trdlab.experiments.clinical import run_trial_experiments, trial_experiment_ids
     from trdlab.experiments.loading import load_experiments
     from trdlab.experiments.runner import run_experiments
 
@@ -155,7 +161,15 @@ def experiments_run(
         def progress(done: int, total: int, ident: str) -> None:
             bar.update(task, completed=done, total=total, description=f"experiment {ident}" if ident else "done")
 
-        outcomes = run_experiments(ids or None, progress=progress, experiments=experiments)
+        clinical_ids = set(trial_experiment_ids()) if library is None else set()
+        wanted = list(ids or [])
+        mechanistic = [i for i in wanted if i not in clinical_ids]
+        clinical = [i for i in wanted if i in clinical_ids]
+        outcomes = []
+        if not wanted or mechanistic:
+            outcomes += run_experiments(mechanistic or None, progress=progress, experiments=experiments)
+        if clinical_ids and (not wanted or clinical):
+            outcomes += run_trial_experiments(clinical or None, progress=progress)
     table = Table("id", "status", "measured", "expected", title=f"{len(outcomes)} experiment(s)")
     for o in outcomes:
         measured = "\n".join(f"{label}: {value:.4g}" for label, value in o.measured.items()) or (o.reason or "")
@@ -164,6 +178,107 @@ def experiments_run(
     if json_file is not None:
         _write_text(json_file, json.dumps([o.record() for o in outcomes], indent=2) + "\n")
         out.print(f"wrote {json_file}")
+
+
+@app.command()
+def protocols() -> None:
+    """List the named dosing protocols: drug, route, role, species and defaults."""
+    from trdlab.dosing.catalog import PROTOCOL_INFO
+
+    table = Table("protocol", "drug", "route", "role", "species", "default dose", "default duration", "description",
+                  title=f"{len(PROTOCOL_INFO)} protocol(s)")
+    for name, info in PROTOCOL_INFO.items():
+        table.add_row(name, info.drug or "-", info.route, info.role, ", ".join(info.species), info.default_dose or "-",
+                      info.default_duration or "-", info.description)
+    out.print(table)
+
+
+trial_app = typer.Typer(no_args_is_help=True, help="Virtual clinical trials.")
+app.add_typer(trial_app, name="trial")
+
+
+@trial_app.command("designs")
+def trial_designs() -> None:
+    """List the built-in trial designs."""
+    from trdlab.trials.design import builtin_designs, load_design
+
+    table = Table("name", "design", "population", "n", "scale", "arms", "title", title="built-in trial designs")
+    for name in builtin_designs():
+        d = load_design(name)
+        table.add_row(name, d.design, d.population, str(d.n), d.scale, ", ".join(a.name for a in d.arms), d.title)
+    out.print(table)
+
+
+@trial_app.command("run")
+def trial_run(
+    design: str = typer.Argument(..., help="a built-in design name (see `trdlab trial designs`) or a TOML file"),
+    out_dir: Path = typer.Option(..., "--out", help="folder for subjects.parquet, summary.json, figures (must not exist)"),
+    n: Optional[int] = typer.Option(None, "--n", help="number of subjects (default: the design's n)"),
+    seed: str = typer.Option("1", "--seed", help="integer seed; same seed, same trial"),
+    workers: int = typer.Option(1, "--workers", help="local processes for the mechanism simulations"),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:8786)"),
+) -> None:
+    """Run a virtual trial and write its subject table, summary and figures."""
+    from rich.progress import Progress
+
+    from trdlab.errors import TrialError
+    from trdlab.trials.design import load_design
+    from trdlab.trials.output import write_trial
+    from trdlab.trials.run import run_trial
+
+    if out_dir.exists():
+        raise _usage(f"--out {out_dir} already exists; choose a new folder")
+    try:
+        seed_value = int(seed)
+    except ValueError:
+        raise TrialError(f"--seed {seed!r} is not an integer; give e.g. --seed 1") from None
+    spec = load_design(design)
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task(f"trial {spec.name}", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, description=f"simulating subjects ({done}/{total})")
+
+        result = run_trial(spec, n=n, seed=seed_value, workers=workers, scheduler=scheduler, progress=progress)
+    write_trial(result, out_dir)
+    table = Table("arm", "visit", "n", "mean", "response", "remission", title=f"{spec.name}: {spec.title}")
+    for arm, info in result.summary["arms"].items():
+        for visit, v in info["visits"].items():
+            table.add_row(arm, visit, str(v["n"]), _fmt(v["mean"]), _fmt(v["response_rate"]), _fmt(v["remission_rate"]))
+    out.print(table)
+    out.print(f"wrote {out_dir}")
+
+
+@app.command()
+def calibrate(
+    out_dir: Path = typer.Option(..., "--out", help="folder for symptoms.toml (fitted table) and fit.csv (must not exist)"),
+    n: int = typer.Option(200, "--n", help="subjects per calibration cohort"),
+    seed: int = typer.Option(20130101, "--seed", help="seed of the cohorts (common random numbers)"),
+    workers: int = typer.Option(1, "--workers", help="local processes for the mechanism simulations"),
+    max_evaluations: int = typer.Option(600, "--max-evaluations", help="Nelder-Mead evaluations (first pass)"),
+) -> None:
+    """Re-fit the clinical layer (symptom and placebo model) to its targets and write the table."""
+    from trdlab.atomic import output_folder
+    from trdlab.trials.calibrate import calibrate as fit
+    from trdlab.trials.calibrate import parameters_toml
+
+    if out_dir.exists():
+        raise _usage(f"--out {out_dir} already exists; choose a new folder")
+    with out.status("simulating calibration cohorts and fitting"):
+        result = fit(n=n, seed=seed, workers=workers, max_evaluations=max_evaluations,
+                     progress=lambda name: err.print(f"simulating {name}"))
+    with output_folder(out_dir, overwrite=False, what="calibration folder") as staging:
+        (staging / "symptoms.toml").write_text(parameters_toml(result), encoding="utf-8")
+        result.fit.to_csv(staging / "fit.csv", index=False)
+    table = Table("target", "metric", "target value", "model", "loss", title=f"objective {result.objective_start:.3g} -> {result.objective:.3g}")
+    for row in result.fit.itertuples():
+        table.add_row(row.id, row.metric, f"{row.target:g}", f"{row.model:.3g}", f"{row.loss:.3g}")
+    out.print(table)
+    out.print(f"wrote {out_dir}/symptoms.toml (copy it to src/trdlab/library/clinical/parameters/ to adopt it)")
+
+
+def _fmt(value: object) -> str:
+    return "-" if value is None else f"{value:.3g}"
 
 
 def _usage(message: str) -> typer.BadParameter:

@@ -34,3 +34,15 @@ class OutputError(TrdlabError, OSError):
 
 class ExperimentError(TrdlabError, ValueError):
     """An experiment of the claims ledger is malformed (the message names file, id and field)."""
+
+
+class PopulationError(TrdlabError, ValueError):
+    """A virtual population (spec, file or covariate) is invalid (the message names the field)."""
+
+
+class TrialError(TrdlabError, ValueError):
+    """A trial design is invalid (the message lists every problem with its field and fix)."""
+
+
+class CalibrationError(TrdlabError, RuntimeError):
+    """A calibration could not run or did not converge."""

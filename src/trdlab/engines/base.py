@@ -50,8 +50,12 @@ class Session(Protocol):
     state_species: tuple[str, ...]
     """Species whose amounts are ODE state (floating, not set by a rule), document order."""
 
-    def start(self, parameters: Mapping[str, float], t0: float) -> None:
-        """Reset to the model's initial state with ``parameters`` overrides, at time ``t0``."""
+    def start(self, parameters: Mapping[str, float], t0: float, *, reinitialize: bool = True) -> None:
+        """Reset to the model's initial state with ``parameters`` overrides, at time ``t0``.
+
+        ``reinitialize=False``: overrides of parameters that initial conditions depend on are
+        applied as current values only (the initial state stays the model's default one).
+        """
 
     def reset_state(self) -> None:
         """Put every species back to its initial amount (NONMEM EVID 3); time is kept."""

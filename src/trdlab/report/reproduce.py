@@ -21,6 +21,7 @@ from trdlab.atomic import output_folder
 from trdlab.experiments.checks import evaluate, load_checks, load_figures
 from trdlab.experiments.ledger import load_ledger
 from trdlab.experiments.loading import load_experiments
+from trdlab.experiments.clinical import run_trial_experiments
 from trdlab.experiments.runner import ExperimentOutcome, run_experiments
 from trdlab.model.build import build_model
 from trdlab.model.sbml_model import Model
@@ -30,6 +31,9 @@ from trdlab.report.parameters import parameters_markdown
 from trdlab.report.table1 import table1_html
 from trdlab.result import Result
 from trdlab.simulate import simulate
+from trdlab.trials.design import builtin_designs
+from trdlab.trials.output import write_trial
+from trdlab.trials.run import run_trial
 
 GRID_STEP_H = 1.0 / 60.0  # one-minute output grid: the end of a 40-min infusion lies on it
 
@@ -87,8 +91,14 @@ def _write(folder: Path, console: Console) -> None:
             progress.update(task, completed=base + done, description=f"experiment {ident}" if ident else "report")
 
         results = run_experiments(progress=step, experiments=experiments)
+        progress.update(task, description="clinical experiments (virtual trials)")
+        clinical = run_trial_experiments()
+        progress.update(task, description="virtual trials")
+        trial_html = _trials_section(folder)
     claim_text = {c.id: c.claim for c in ledger}
     experiment_html = "".join(_experiment_section(o, folder / "figures", claim_text) for o in results)
+    experiment_html += "".join(_clinical_section(o, claim_text) for o in clinical)
+    results = [*results, *clinical]
     status = {o.id: o.status for o in results}
     check_rows = [
         (o.check.id, o.check.title, o.check.expected_text, o.detail, html.verdict(o.verdict), o.check.citation)
@@ -107,6 +117,7 @@ def _write(folder: Path, console: Console) -> None:
         html.Section("Verification against the literature",
                      html.table(("id", "check", "expected", "simulated", "verdict", "source"), check_rows, raw_columns=(4,))),
         html.Section("Table 1: depression, magnesium and ketamine side by side", table1_html({o.id: o for o in results})),
+        html.Section("Virtual trials", trial_html),
         html.Section("Experiments",
                      f"<p>{len(results)} experiment(s), each run on the model's own simulation "
                      "(nothing is read back from the expected values).</p>" + experiment_html),
@@ -154,6 +165,45 @@ def _experiment_section(outcome: ExperimentOutcome, figures: Path, claims: dict[
         path = _experiment_figure(outcome, figures / f"experiment_{spec.id}.png")
         parts.append(f"<img src='figures/{path.name}' alt='{escape(spec.title)}'>")
     return "".join(parts)
+
+
+def _clinical_section(outcome: ExperimentOutcome, claims: dict[str, str]) -> str:
+    """A clinical experiment (virtual trial): claim, checks, verdict."""
+    checks = [(c.label, c.expected, f"{c.value:.4g}", html.verdict("pass" if c.passed else "fail")) for c in outcome.checks]
+    parts = [f"<h3 id='{escape(outcome.id)}'>{escape(outcome.id)}: {escape(outcome.title)} — {html.verdict(outcome.status)}</h3>",
+             f"<p><b>Claim:</b> {escape(claims.get(outcome.id, ''))} <b>Source:</b> {escape(outcome.citation)} "
+             f"({escape(outcome.kind)}). <b>Simulated:</b> a virtual trial on the human model (experiments/trials.toml).</p>"]
+    if outcome.reason:
+        parts.append(f"<p class='fail'>error: {escape(outcome.reason)}</p>")
+    if checks:
+        parts.append(html.table(("readout", "expected", "measured", "verdict"), checks, raw_columns=(3,)))
+    return "".join(parts)
+
+
+def _trials_section(folder: Path) -> str:
+    """Run every built-in design (its own n, seed 1); write each trial folder under trials/ and show its figures."""
+    parts = ["<p>Each built-in design is run with its own n and seed 1 (<code>trdlab trial run NAME</code> gives the "
+             "same numbers); subject tables, summaries and figures are in <code>trials/</code>.</p>"]
+    (folder / "trials").mkdir()
+    for name in builtin_designs():
+        result = run_trial(name, seed=1)
+        write_trial(result, folder / "trials" / name)
+        rows = [(c["visit"], _number(c["effect_size_d"]["estimate"]), _number(c["mean_difference"]["estimate"]),
+                 _number(c["p_value"]), _number(c["odds_ratio_response"]["estimate"]))
+                for c in result.summary["contrasts"]]
+        rates = [(arm, visit, str(v["n"]), _number(v["mean"]), _number(v["pct_change"]), _number(v["response_rate"]),
+                  _number(v["remission_rate"])) for arm, info in result.summary["arms"].items()
+                 for visit, v in info["visits"].items()]
+        parts.append(f"<h3>{escape(name)}: {escape(result.design.title)}</h3>")
+        parts.append("".join(f"<img src='trials/{name}/{png}' alt='{png}'>" for png in
+                             ("trajectory.png", "response.png", "relapse.png") if (folder / "trials" / name / png).exists()))
+        parts.append(html.table(("visit", "effect size d", "mean difference (MMRM)", "p", "odds ratio response"), rows))
+        parts.append(html.table(("arm", "visit", "n", "mean", "improvement", "response", "remission"), rates))
+    return "".join(parts)
+
+
+def _number(value: object) -> str:
+    return "-" if value is None else f"{value:.3g}"
 
 
 def _dose_text(what: str, at: str, options: tuple[tuple[str, object], ...]) -> str:

@@ -1,0 +1,1 @@
+"""Virtual clinical trials: designs, running, statistics."""

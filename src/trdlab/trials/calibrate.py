@@ -1,0 +1,215 @@
+"""Calibration of the clinical layer as code (``trdlab calibrate``).
+
+The population-level parameters of the symptom and placebo model (``FITTED``) are fitted to the
+targets of ``library/clinical/targets.toml``. The mechanism is simulated once per built-in
+design (its parameters are never fitted); every evaluation re-scores the same simulated cohorts
+with the same random draws (common random numbers), so the objective is a deterministic
+function of the parameters and the fit is reproducible from its seed. Optimiser: Nelder-Mead
+(scipy) on transformed parameters (log for positive ones, logit for fractions), restarted once
+from its own optimum.
+
+Objective: sum over targets of ((model - value) / tolerance)^2 for ``kind = "value"``; for
+``at_least`` / ``at_most`` only the violation counts.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import minimize
+
+from trdlab.clinical.parameters import CLINICAL_ROOT, ClinicalParameters, load_clinical_parameters
+from trdlab.clinical.scales import load_scale
+from trdlab.errors import CalibrationError
+from trdlab.trials.design import TrialDesign, load_design
+from trdlab.trials.run import simulate_cohort
+from trdlab.trials.scoring import Cohort, score
+
+TARGETS = CLINICAL_ROOT / "targets.toml"
+
+FITTED: dict[str, str] = {
+    "drive_half": "log",
+    "drive_hill": "log",
+    "effect_max": "logit",
+    "drive_half_cv": "log",
+    "relapse_rate": "log",
+    "placebo_logit_mean": "identity",
+    "placebo_failed_trial_effect": "identity",
+    "expectancy_infusion": "log",
+}
+"""Fitted parameters and the transform the optimiser works in."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """One calibration target (a row of targets.toml)."""
+
+    id: str
+    design: str
+    metric: str
+    arm: str
+    visit: str
+    value: float
+    tolerance: float
+    kind: str = "value"
+    control: str | None = None
+    source: str = ""
+    note: str = ""
+
+
+def load_targets(path: Path = TARGETS) -> list[Target]:
+    """Read the targets table."""
+    rows = tomllib.loads(path.read_text(encoding="utf-8"))["targets"]
+    return [Target(**row) for row in rows]
+
+
+def _visit(design: TrialDesign, visit: str) -> str:
+    if visit == "last":
+        return design.visits[-1]
+    if visit == "first":
+        return design.visits[0]
+    return visit
+
+
+def _rows(table: pd.DataFrame, arm: str, visit: str) -> pd.DataFrame:
+    return table[(table.arm == arm) & (table.visit == visit) & table.total.notna()]
+
+
+def metric(table: pd.DataFrame, design: TrialDesign, target: Target) -> float:
+    """The model's value of a target's metric in a scored subject table."""
+    visit = _visit(design, target.visit)
+    rows = _rows(table, target.arm, visit)
+    if rows.empty:
+        raise CalibrationError(f"target {target.id}: no rows for arm {target.arm!r} at visit {visit!r} in {design.name}")
+    if target.metric == "response_rate":
+        return float(rows.response.mean())
+    if target.metric == "remission_rate":
+        return float(rows.remission.mean())
+    if target.metric == "pct_change":
+        return float(rows["pct_change"].mean())
+    if target.metric == "effect_size_d":
+        control = _rows(table, str(target.control), visit)
+        a, b = -rows.change.to_numpy(float), -control.change.to_numpy(float)
+        pooled = np.sqrt(((a.size - 1) * a.var(ddof=1) + (b.size - 1) * b.var(ddof=1)) / (a.size + b.size - 2))
+        return float((a.mean() - b.mean()) / pooled)
+    if target.metric == "genotype_gap":
+        val = rows.loc[rows.bdnf_genotype == "val/val", "pct_change"].mean()
+        met = rows.loc[rows.bdnf_genotype != "val/val", "pct_change"].mean()
+        return float(val - met)
+    raise CalibrationError(f"target {target.id}: unknown metric {target.metric!r}")
+
+
+def loss(model: float, target: Target) -> float:
+    """The target's contribution to the objective."""
+    z = (model - target.value) / target.tolerance
+    if target.kind == "at_least":
+        return float(min(z, 0.0) ** 2)
+    if target.kind == "at_most":
+        return float(max(z, 0.0) ** 2)
+    return float(z**2)
+
+
+def _encode(params: ClinicalParameters) -> np.ndarray:
+    out = []
+    for name, transform in FITTED.items():
+        value = getattr(params, name)
+        out.append(np.log(value) if transform == "log" else np.log(value / (1 - value)) if transform == "logit" else value)
+    return np.array(out)
+
+
+def _decode(x: np.ndarray, base: ClinicalParameters) -> ClinicalParameters:
+    changes = {}
+    for value, (name, transform) in zip(x, FITTED.items()):
+        changes[name] = float(np.exp(value) if transform == "log" else 1 / (1 + np.exp(-value)) if transform == "logit" else value)
+    return base.replace(**changes)
+
+
+@dataclass(frozen=True)
+class CalibrationResult:
+    """Fitted parameters, the objective before and after, and the fit per target."""
+
+    parameters: ClinicalParameters
+    start: ClinicalParameters
+    objective_start: float
+    objective: float
+    fit: pd.DataFrame  # id, metric, target, tolerance, kind, model, loss
+    seed: int
+    n: int
+
+
+def simulate_designs(targets: list[Target], *, n: int, seed: int, workers: int = 1,
+                     progress: Callable[[str], None] | None = None) -> dict[str, tuple[TrialDesign, Cohort]]:
+    """One simulated cohort per design the targets use."""
+    cohorts = {}
+    for name in dict.fromkeys(t.design for t in targets):
+        if progress:
+            progress(name)
+        design = load_design(name)
+        cohorts[name] = (design, simulate_cohort(design, n=n, seed=seed, workers=workers))
+    return cohorts
+
+
+def evaluate(params: ClinicalParameters, targets: list[Target],
+             cohorts: dict[str, tuple[TrialDesign, Cohort]]) -> pd.DataFrame:
+    """Model value and loss for each target under ``params``."""
+    tables = {}
+    for name, (design, cohort) in cohorts.items():
+        scale = load_scale(design.scale)
+        remission = design.remission if design.remission is not None else scale.remission
+        tables[name] = score(cohort, params, scale, response=design.response, remission=remission)
+    rows = []
+    for target in targets:
+        design = cohorts[target.design][0]
+        value = metric(tables[target.design], design, target)
+        rows.append({"id": target.id, "metric": target.metric, "target": target.value, "tolerance": target.tolerance,
+                     "kind": target.kind, "model": value, "loss": loss(value, target) if np.isfinite(value) else 1e6})
+    return pd.DataFrame(rows)
+
+
+def calibrate(*, n: int = 200, seed: int = 20130101, workers: int = 1, max_evaluations: int = 600,
+              targets: list[Target] | None = None, start: ClinicalParameters | None = None,
+              progress: Callable[[str], None] | None = None) -> CalibrationResult:
+    """Fit :data:`FITTED` to the targets; deterministic for a given ``seed`` and ``n``."""
+    targets = targets or load_targets()
+    start = start or load_clinical_parameters()
+    cohorts = simulate_designs(targets, n=n, seed=seed, workers=workers, progress=progress)
+
+    def objective(x: np.ndarray) -> float:
+        return float(evaluate(_decode(x, start), targets, cohorts)["loss"].sum())
+
+    x0 = _encode(start)
+    first = minimize(objective, x0, method="Nelder-Mead",
+                     options={"maxfev": max_evaluations, "xatol": 1e-3, "fatol": 1e-4})
+    second = minimize(objective, first.x, method="Nelder-Mead",
+                      options={"maxfev": max_evaluations // 2, "xatol": 1e-3, "fatol": 1e-4})
+    best = second if second.fun <= first.fun else first
+    fitted = _decode(best.x, start)
+    return CalibrationResult(fitted, start, objective(x0), float(best.fun), evaluate(fitted, targets, cohorts), seed, n)
+
+
+def parameters_toml(result: CalibrationResult, root: Path = CLINICAL_ROOT) -> str:
+    """The clinical parameter table with the fitted rows replaced (value + calibration provenance)."""
+    text = (root / "parameters" / "symptoms.toml").read_text(encoding="utf-8")
+    blocks = text.split("\n[")
+    out = [blocks[0]]
+    for block in blocks[1:]:
+        name = block.split("]", 1)[0]
+        if name in FITTED:
+            head, _, rest = block.partition("\n")
+            lines = [ln for ln in rest.split("\n") if not ln.startswith(("value =", "source =", "derivation =", "assumed ="))]
+            unit_index = next(i for i, ln in enumerate(lines) if ln.startswith("unit ="))
+            lines.insert(unit_index, f"value = {getattr(result.parameters, name):.6g}")
+            tail = [ln for ln in lines if ln.strip()]
+            tail.append('source = "zarate2013"')
+            tail.append(
+                f'derivation = "calibrated: trdlab calibrate --seed {result.seed} --n {result.n} (Nelder-Mead, common random '
+                f'numbers) to library/clinical/targets.toml (C01, C02, C04, C05, C07); objective {result.objective:.3g}"'
+            )
+            block = head + "\n" + "\n".join(tail) + "\n"
+        out.append(block)
+    return "\n[".join(out)

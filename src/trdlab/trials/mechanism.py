@@ -1,0 +1,99 @@
+"""The mechanistic part of a virtual trial: one human-model simulation per subject.
+
+A subject's plan is data (overrides, regimen, output times); :func:`simulate_plans` runs the
+plans in chunks on :func:`trdlab.parallel.run_tasks` and returns one trajectory per plan.
+A subject whose simulation fails gets ``error`` set and no values: it is recorded, and the
+batch goes on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from trdlab.dosing.regimen import Regimen
+from trdlab.errors import TrdlabError
+from trdlab.parallel import run_tasks
+
+OBSERVABLES: tuple[str, ...] = (
+    "epsc_amplitude_pfc",
+    "epsc_frequency_pfc",
+    "nmda_block_pyramidal",
+    "spine_density_pfc",
+    "bdnf_pfc",
+    "glutamate_ec_pfc",
+    "corticosterone_plasma",
+    "mg_plasma_total_mm",
+    "ketamine_plasma_ngml",
+)
+"""Observables a trial records per subject (symptom inputs and biomarkers)."""
+
+
+@dataclass(frozen=True)
+class SubjectPlan:
+    """What to simulate for one subject: parameter overrides, doses and output times (hours)."""
+
+    subject: int
+    overrides: tuple[tuple[str, float], ...]
+    regimen: Regimen
+    times: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """One subject's observables at the plan's times (``values`` is None when it failed)."""
+
+    subject: int
+    values: dict[str, np.ndarray] | None
+    error: str | None = None
+
+
+_MODELS: dict[str, object] = {}
+
+
+def _human_model() -> object:
+    if "human" not in _MODELS:
+        from trdlab.model.build import build_model
+
+        _MODELS["human"] = build_model("human")
+    return _MODELS["human"]
+
+
+def simulate_plan(plan: SubjectPlan, observables: Sequence[str] = OBSERVABLES) -> Trajectory:
+    """Simulate one plan; trdlab errors and solver failures become ``Trajectory.error``."""
+    from trdlab.simulate import simulate
+
+    try:
+        result = simulate(_human_model(), plan.regimen, np.asarray(plan.times), parameters=dict(plan.overrides),
+                          reinitialize=False)
+        values = {name: np.asarray(result.column(name), dtype=float) for name in observables}
+    except (TrdlabError, RuntimeError, ValueError) as exc:
+        return Trajectory(plan.subject, None, f"{type(exc).__name__}: {exc}")
+    if not all(np.all(np.isfinite(v)) for v in values.values()):
+        return Trajectory(plan.subject, None, "SimulationError: non-finite values in the trajectory")
+    return Trajectory(plan.subject, values)
+
+
+def _simulate_chunk(plans: Sequence[SubjectPlan]) -> list[Trajectory]:
+    return [simulate_plan(plan) for plan in plans]
+
+
+def simulate_plans(
+    plans: Sequence[SubjectPlan],
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    chunk_size: int = 25,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Trajectory]:
+    """Simulate every plan (chunked over processes or a Dask cluster), in plan order."""
+    chunks = [list(plans[i : i + chunk_size]) for i in range(0, len(plans), chunk_size)]
+
+    def tick(finished: int, total: int) -> None:
+        if progress:
+            progress(min(finished * chunk_size, len(plans)), len(plans))
+
+    nested = run_tasks(_simulate_chunk, chunks, workers=workers, scheduler=scheduler, progress=tick)
+    return [trajectory for chunk in nested for trajectory in chunk]

@@ -1,0 +1,215 @@
+"""Run a virtual trial: design + seed -> simulated cohort -> subject table + summary.
+
+``run_trial`` = :func:`simulate_cohort` (population, screening, randomisation, one mechanism
+simulation per subject) then :func:`trdlab.trials.scoring.score` (ratings) then
+:func:`trdlab.trials.summary.summarize_trial` (statistics). Same seed, same result.
+
+Time: every subject is simulated from ``RUN_IN_DAYS`` before the first dose, so that the
+chronic state set by the covariates (stress load, diet, genotype, background therapy) is a
+steady state when treatment starts; study time 0 is the first period's first dose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from trdlab.clinical.parameters import ClinicalParameters, load_clinical_parameters
+from trdlab.clinical.scales import load_scale
+from trdlab.clinical.symptoms import Noise
+from trdlab.dosing.catalog import PROTOCOL_INFO
+from trdlab.errors import TrialError
+from trdlab.population import Population, load_population, sample_population
+from trdlab.trials import cohort as cohort_mod
+from trdlab.trials.design import TrialDesign, load_design
+from trdlab.trials.mechanism import OBSERVABLES, SubjectPlan, simulate_plans
+from trdlab.trials.regimens import arm_regimen, background_regimen
+from trdlab.trials.scoring import ArmInfo, Cohort, score
+from trdlab.trials.summary import summarize_trial
+
+RUN_IN_DAYS = 90.0
+POOL_FACTOR = 4
+
+
+@dataclass(frozen=True)
+class TrialResult:
+    """A finished trial: its design, seed, subject table and summary (JSON-ready)."""
+
+    design: TrialDesign
+    seed: int
+    subjects: pd.DataFrame
+    summary: dict
+    visit_days: dict[str, float]
+
+
+def _check_seed(seed: object) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TrialError(f"seed={seed!r} must be an integer, e.g. --seed 1")
+    return int(seed)
+
+
+def arm_info(design: TrialDesign) -> tuple[ArmInfo, ...]:
+    """Scoring facts of each arm: placebo flag and expectancy class (from the protocols' roles/routes)."""
+    infos = []
+    for arm in design.arms:
+        roles = {PROTOCOL_INFO[e.protocol].role for e in arm.regimen}
+        routes = {PROTOCOL_INFO[e.protocol].route for e in arm.regimen}
+        expectancy = "active_placebo" if "active_placebo" in roles else ("infusion" if "iv" in routes else "oral")
+        infos.append(ArmInfo(arm.name, bool(arm.placebo), expectancy))
+    return tuple(infos)
+
+
+def _population(design: TrialDesign, n: int, seed: int) -> Population:
+    source = design.population
+    if source in ("mdd", "trd_unipolar", "trd_bipolar"):
+        return sample_population(source, n, seed)
+    population = load_population(source)
+    if len(population.covariates) < n:
+        raise TrialError(f"population: file {source!r} has {len(population.covariates)} subjects, fewer than n={n}")
+    return population
+
+
+@dataclass(frozen=True)
+class CohortPlan:
+    """Everything decided from the seed before simulation: who, which arms, which doses, which draws."""
+
+    schedule: cohort_mod.Schedule
+    covariates: pd.DataFrame
+    assignment: np.ndarray
+    dropout: np.ndarray
+    noise: Noise
+    plans: tuple[SubjectPlan, ...]
+
+
+def plan_cohort(design: TrialDesign, *, n: int | None = None, seed: int = 1,
+                params: ClinicalParameters | None = None) -> CohortPlan:
+    """Screen, randomise and write every included subject's simulation plan (nothing is simulated)."""
+    seed = _check_seed(seed)
+    n = design.n if n is None else n
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise TrialError(f"n={n!r} must be a positive integer")
+    params = params or load_clinical_parameters()
+    scale = load_scale(design.scale)
+    periods = 2 if design.design == "crossover" else 1
+    visit_hours = [float(h) for h in design.visit_hours]
+    sched = cohort_mod.schedule(visit_hours, periods, float(design.washout_hours or 0.0))
+    pool = _population(design, POOL_FACTOR * int(n), seed)
+    rngs = cohort_mod.subject_generators(seed, len(pool.covariates))
+    noise = cohort_mod.cohort_noise(rngs, sched)
+    severity = pool.covariates["baseline_severity"].to_numpy(float)
+    ratings = cohort_mod.screening_ratings(severity, noise, sched, scale, params)
+    chosen = cohort_mod.include(ratings, design.inclusion, int(n))
+    trial_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(10**6,)))
+    assignment = np.array(cohort_mod.randomise(int(n), [a.allocation for a in design.arms], periods, trial_rng))
+    dropout = _dropout(design, sched, int(n), trial_rng)
+    covariates = pool.covariates.iloc[chosen].reset_index(drop=True)
+    overrides = pool.parameters.iloc[chosen].reset_index(drop=True)
+    plans = tuple(_plan(design, k, covariates.iloc[k], overrides.iloc[k], assignment[k], sched) for k in range(int(n)))
+    chosen_noise = Noise(noise.drive_half[chosen], noise.placebo[chosen], noise.fluctuation[chosen],
+                         noise.items[chosen])
+    return CohortPlan(sched, covariates, assignment, dropout, chosen_noise, plans)
+
+
+def simulate_cohort(
+    design: TrialDesign,
+    *,
+    n: int | None = None,
+    seed: int = 1,
+    workers: int = 1,
+    scheduler: str | None = None,
+    params: ClinicalParameters | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Cohort:
+    """Screen, randomise and simulate the mechanism of every included subject."""
+    plan = plan_cohort(design, n=n, seed=seed, params=params)
+    sched = plan.schedule
+    n_subjects, periods = plan.assignment.shape
+    trajectories = simulate_plans(plan.plans, workers=workers, scheduler=scheduler, progress=progress)
+    n_grid = sched.grid.size
+    timeline = _timeline(sched)
+    position = np.searchsorted(np.unique(timeline), timeline)[1:]
+    values = {name: np.full((n_subjects, periods, n_grid), np.nan) for name in OBSERVABLES}
+    for k, trajectory in enumerate(trajectories):
+        if trajectory.values is None:
+            continue
+        for name in OBSERVABLES:
+            values[name][k] = trajectory.values[name][position].reshape(periods, n_grid)
+    return Cohort(
+        covariates=plan.covariates,
+        arms=arm_info(design),
+        assignment=plan.assignment,
+        schedule=sched,
+        visits=tuple(design.visits),
+        values=values,
+        noise=plan.noise,
+        errors=tuple(t.error for t in trajectories),
+        dropout=plan.dropout,
+    )
+
+
+def _dropout(design: TrialDesign, sched: cohort_mod.Schedule, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Index (on the whole timeline) of each subject's first missed grid point; inf when none.
+
+    The design's dropout is a constant hazard (1/day) applied from the first dose.
+    """
+    rate = float(design.dropout_per_day or 0.0)
+    days = sched.absolute_days
+    if rate <= 0:
+        return np.full(n, np.inf)
+    leave = rng.exponential(1.0 / rate, size=n)
+    index = np.searchsorted(days, leave, side="left").astype(float)
+    index[index >= days.size] = np.inf
+    return index
+
+
+def _plan(design: TrialDesign, subject: int, covariates: pd.Series, overrides: pd.Series,
+          arms: np.ndarray, sched: cohort_mod.Schedule) -> SubjectPlan:
+    weight = float(covariates["weight_kg"])
+    run_in = RUN_IN_DAYS * 24.0
+    regimen = None
+    for period, arm_index in enumerate(arms):
+        part = arm_regimen(design.arms[int(arm_index)], weight_kg=weight, offset_h=run_in + sched.starts[period])
+        regimen = part if regimen is None else regimen + part
+    end = run_in + sched.starts[-1] + float(sched.grid[-1])
+    therapy = str(covariates.get("background_therapy", "none"))
+    background = background_regimen(design, weight_kg=weight, start_h=0.0, end_h=end, therapy=therapy)
+    if background is not None:
+        regimen = regimen + background
+    times = np.unique(_timeline(sched))
+    pairs = tuple(sorted((str(k), float(v)) for k, v in overrides.items()
+                         if pd.notna(v)))
+    return SubjectPlan(subject, pairs, regimen, tuple(float(t) for t in times))
+
+
+def _timeline(sched: cohort_mod.Schedule) -> np.ndarray:
+    """Model times (hours) of the run-in start and of every period's grid; a period may start at
+    the previous period's last visit, so the same time can appear twice (deduplicated for the solver)."""
+    run_in = RUN_IN_DAYS * 24.0
+    return np.round(np.array([0.0] + [run_in + start + h for start in sched.starts for h in sched.grid]), 9)
+
+
+def run_trial(
+    design: TrialDesign | str,
+    *,
+    n: int | None = None,
+    seed: int = 1,
+    workers: int = 1,
+    scheduler: str | None = None,
+    params: ClinicalParameters | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> TrialResult:
+    """Run a trial design (a :class:`TrialDesign`, a built-in name or a TOML path)."""
+    design = load_design(design) if isinstance(design, str) else design
+    params = params or load_clinical_parameters()
+    cohort = simulate_cohort(design, n=n, seed=seed, workers=workers, scheduler=scheduler, params=params,
+                             progress=progress)
+    scale = load_scale(design.scale)
+    remission = design.remission if design.remission is not None else scale.remission
+    subjects = score(cohort, params, scale, response=design.response, remission=remission)
+    visit_days = {"baseline": 0.0, **{v: h / 24.0 for v, h in zip(design.visits, design.visit_hours)}}
+    summary = summarize_trial(subjects[subjects.visit != "baseline"], visit_order=list(design.visits),
+                              visit_days=visit_days)
+    return TrialResult(design, _check_seed(seed), subjects, summary, visit_days)
