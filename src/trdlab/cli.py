@@ -185,8 +185,10 @@ def protocols() -> None:
     """List the named dosing protocols: drug, route, role, species and defaults."""
     from trdlab.dosing.catalog import PROTOCOL_INFO
 
-    table = Table("protocol", "drug", "route", "role", "species", "default dose", "default duration", "description",
-                  title=f"{len(PROTOCOL_INFO)} protocol(s)")
+    table = Table(title=f"{len(PROTOCOL_INFO)} protocol(s)")
+    table.add_column("protocol", no_wrap=True)
+    for header in ("drug", "route", "role", "species", "default dose", "default duration", "description"):
+        table.add_column(header)
     for name, info in PROTOCOL_INFO.items():
         table.add_row(name, info.drug or "-", info.route, info.role, ", ".join(info.species), info.default_dose or "-",
                       info.default_duration or "-", info.description)
@@ -202,7 +204,10 @@ def trial_designs() -> None:
     """List the built-in trial designs."""
     from trdlab.trials.design import builtin_designs, load_design
 
-    table = Table("name", "design", "population", "n", "scale", "arms", "title", title="built-in trial designs")
+    table = Table(title="built-in trial designs")
+    table.add_column("name", no_wrap=True)
+    for header in ("design", "population", "n", "scale", "arms", "title"):
+        table.add_column(header)
     for name in builtin_designs():
         d = load_design(name)
         table.add_row(name, d.design, d.population, str(d.n), d.scale, ", ".join(a.name for a in d.arms), d.title)

@@ -27,6 +27,7 @@ class ClinicalParameters:
     effect_max: float
     drive_half_cv: float
     relapse_rate: float  # 1/d
+    relapse_rate_cv: float
     placebo_logit_mean: float
     placebo_logit_sd: float
     placebo_failed_trial_effect: float

@@ -10,8 +10,8 @@ Model (parameters in :class:`~trdlab.clinical.parameters.ClinicalParameters`):
   the subject's own pre-treatment efficacy ``E_0`` (duman2012: synaptic deficits are the target
   of rapid-acting antidepressants);
 * relief ``R = effect_max g^h / (g_50^h + g^h)`` (Emax), with ``g_50`` log-normal between
-  subjects; relief never decays faster than ``relapse_rate``:
-  ``R*(t_n) = max(R(t_n), R*(t_{n-1}) exp(-relapse_rate (t_n - t_{n-1})))``;
+  subjects; relief never decays faster than the subject's relapse rate k (log-normal around
+  ``relapse_rate``, cv ``relapse_rate_cv``): ``R*(t_n) = max(R(t_n), R*(t_{n-1}) exp(-k (t_n - t_{n-1})))``;
 * placebo relief ``P(t) = P_i x expectancy x (1 - exp(-t / placebo_onset))`` with
   ``logit P_i ~ N(placebo_logit_mean + placebo_failed_trial_effect x failed_trials, placebo_logit_sd^2)``;
 * latent severity ``s(t) = s_0 (1 - R*(t)) (1 - P(t)) exp(u(t))`` with ``u`` an
@@ -40,19 +40,21 @@ class Noise:
 
     drive_half: np.ndarray  # (subject,) standard normal
     placebo: np.ndarray  # (subject,) standard normal
+    relapse: np.ndarray  # (subject,) standard normal
     fluctuation: np.ndarray  # (subject, time) standard normal
     items: np.ndarray  # (subject, time, item) standard normal
 
 
 def draw_noise(rngs: list[np.random.Generator], n_times: int, n_items: int) -> Noise:
     """Draw every random number of the symptom model, subject by subject from its own generator."""
-    drive, placebo, fluct, items = [], [], [], []
+    drive, placebo, fluct, items, relapse = [], [], [], [], []
     for rng in rngs:
         drive.append(rng.standard_normal())
         placebo.append(rng.standard_normal())
         fluct.append(rng.standard_normal(n_times))
         items.append(rng.standard_normal((n_times, n_items)))
-    return Noise(np.array(drive), np.array(placebo), np.array(fluct).reshape(len(rngs), n_times),
+        relapse.append(rng.standard_normal())
+    return Noise(np.array(drive), np.array(placebo), np.array(relapse), np.array(fluct).reshape(len(rngs), n_times),
                  np.array(items).reshape(len(rngs), n_times, n_items))
 
 
@@ -70,13 +72,21 @@ def relief(drive: np.ndarray, params: ClinicalParameters, half_noise: np.ndarray
     return params.effect_max * powered / (half[:, None] ** params.drive_hill + powered)
 
 
-def sustained(relief_now: np.ndarray, days: np.ndarray, rate: float) -> np.ndarray:
-    """Relief that decays no faster than ``rate`` (1/d): a running maximum with exponential memory."""
+def relapse_rates(params: ClinicalParameters, noise: np.ndarray) -> np.ndarray:
+    """Each subject's relapse rate (1/d): log-normal around ``relapse_rate`` (mean-preserving)."""
+    sigma = np.sqrt(np.log1p(params.relapse_rate_cv**2))
+    return params.relapse_rate * np.exp(sigma * np.asarray(noise) - sigma**2 / 2)
+
+
+def sustained(relief_now: np.ndarray, days: np.ndarray, rate: float | np.ndarray) -> np.ndarray:
+    """Relief that decays no faster than ``rate`` (1/d, scalar or per subject): a running maximum
+    with exponential memory."""
     out = np.empty_like(relief_now)
     out[:, 0] = relief_now[:, 0]
-    decay = np.exp(-rate * np.diff(days))
+    rate = np.broadcast_to(np.asarray(rate, float), (relief_now.shape[0],))
+    decay = np.exp(-rate[:, None] * np.diff(days)[None, :])
     for n in range(1, relief_now.shape[1]):
-        out[:, n] = np.maximum(relief_now[:, n], out[:, n - 1] * decay[n - 1])
+        out[:, n] = np.maximum(relief_now[:, n], out[:, n - 1] * decay[:, n - 1])
     return out
 
 

@@ -23,7 +23,8 @@ from trdlab.clinical.scales import load_scale
 from trdlab.errors import ExperimentError
 from trdlab.experiments.runner import CheckOutcome, ExperimentOutcome
 from trdlab.model.units import parse
-from trdlab.trials.calibrate import Target, metric as target_metric
+from trdlab.trials.calibrate import Target, with_extra_visits
+from trdlab.trials.calibrate import metric as target_metric
 from trdlab.trials.design import TrialDesign, load_design
 from trdlab.trials.run import simulate_cohort
 from trdlab.trials.scoring import Cohort, score
@@ -58,6 +59,7 @@ class TrialExperiment:
     kind: str
     checks: tuple[TrialCheck, ...]
     scale: str | None = None
+    extra_visits: tuple[str, ...] = ()
 
 
 def load_trial_experiments(path: Path = TRIALS_FILE) -> tuple[dict[str, int], tuple[TrialExperiment, ...]]:
@@ -68,7 +70,7 @@ def load_trial_experiments(path: Path = TRIALS_FILE) -> tuple[dict[str, int], tu
     for raw in data["trial_experiment"]:
         checks = tuple(TrialCheck(**c) for c in raw["checks"])
         experiments.append(TrialExperiment(raw["id"], raw["title"], raw["design"], raw["citation"], raw["kind"],
-                                           checks, raw.get("scale")))
+                                           checks, raw.get("scale"), tuple(raw.get("extra_visits", ()))))
     return settings, tuple(experiments)
 
 
@@ -135,7 +137,7 @@ def run_trial_experiments(ids: Sequence[str] | None = None, *, progress: Progres
     seed = settings["seed"]
     params = params or load_clinical_parameters()
     chosen = [e for e in experiments if not ids or e.id in ids]
-    cohorts: dict[str, tuple[TrialDesign, Cohort]] = {}
+    cohorts: dict[tuple[str, tuple[str, ...]], tuple[TrialDesign, Cohort]] = {}
     outcomes = []
     for done, experiment in enumerate(chosen):
         if progress:
@@ -143,10 +145,11 @@ def run_trial_experiments(ids: Sequence[str] | None = None, *, progress: Progres
         base = dict(id=experiment.id, title=experiment.title, citation=experiment.citation, kind=experiment.kind,
                     expected="; ".join(c.expected() for c in experiment.checks))
         try:
-            if experiment.design not in cohorts:
-                design = load_design(experiment.design)
-                cohorts[experiment.design] = (design, simulate_cohort(design, n=n, seed=seed, params=params))
-            design, cohort = cohorts[experiment.design]
+            key = (experiment.design, experiment.extra_visits)
+            if key not in cohorts:
+                design = with_extra_visits(load_design(experiment.design), experiment.extra_visits)
+                cohorts[key] = (design, simulate_cohort(design, n=n, seed=seed, params=params))
+            design, cohort = cohorts[key]
             scale_name = experiment.scale or design.scale
             table = _scored(cohort, design, scale_name, params)
             context: dict[str, object] = {}

@@ -8,15 +8,16 @@ function of the parameters and the fit is reproducible from its seed. Optimiser:
 (scipy) on transformed parameters (log for positive ones, logit for fractions), restarted once
 from its own optimum.
 
-Objective: sum over targets of ((model - value) / tolerance)^2 for ``kind = "value"``; for
-``at_least`` / ``at_most`` only the violation counts.
+Objective: sum over targets of weight x ((model - value) / tolerance)^2 for ``kind = "value"``;
+for ``at_least`` / ``at_most`` only the violation counts. A target with weight 0 is evaluated
+and reported but not fitted.
 """
 
 from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,7 @@ from scipy.optimize import minimize
 from trdlab.clinical.parameters import CLINICAL_ROOT, ClinicalParameters, load_clinical_parameters
 from trdlab.clinical.scales import load_scale
 from trdlab.errors import CalibrationError
+from trdlab.model.units import parse
 from trdlab.trials.design import TrialDesign, load_design
 from trdlab.trials.run import simulate_cohort
 from trdlab.trials.scoring import Cohort, score
@@ -38,6 +40,7 @@ FITTED: dict[str, str] = {
     "effect_max": "logit",
     "drive_half_cv": "log",
     "relapse_rate": "log",
+    "relapse_rate_cv": "log",
     "placebo_logit_mean": "identity",
     "placebo_failed_trial_effect": "identity",
     "expectancy_infusion": "log",
@@ -57,9 +60,28 @@ class Target:
     value: float
     tolerance: float
     kind: str = "value"
+    weight: float = 1.0
     control: str | None = None
+    extra_visits: tuple[str, ...] = ()
     source: str = ""
     note: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "extra_visits", tuple(self.extra_visits))
+
+    @property
+    def cohort_key(self) -> tuple[str, tuple[str, ...]]:
+        return (self.design, self.extra_visits)
+
+
+def with_extra_visits(design: TrialDesign, extra: tuple[str, ...]) -> TrialDesign:
+    """The design with follow-up visits appended (in-silico follow-up beyond the published visits)."""
+    if not extra:
+        return design
+    hours = tuple(float(parse(v).to("hour").magnitude) for v in extra)
+    if min(hours) <= max(design.visit_hours):
+        raise CalibrationError(f"extra visits {list(extra)} must come after the design's last visit {design.visits[-1]!r}")
+    return replace(design, visits=design.visits + tuple(extra), visit_hours=design.visit_hours + hours)
 
 
 def load_targets(path: Path = TARGETS) -> list[Target]:
@@ -105,13 +127,13 @@ def metric(table: pd.DataFrame, design: TrialDesign, target: Target) -> float:
 
 
 def loss(model: float, target: Target) -> float:
-    """The target's contribution to the objective."""
+    """The target's contribution to the objective (its weight times the squared scaled miss)."""
     z = (model - target.value) / target.tolerance
     if target.kind == "at_least":
-        return float(min(z, 0.0) ** 2)
-    if target.kind == "at_most":
-        return float(max(z, 0.0) ** 2)
-    return float(z**2)
+        z = min(z, 0.0)
+    elif target.kind == "at_most":
+        z = max(z, 0.0)
+    return float(target.weight * z**2)
 
 
 def _encode(params: ClinicalParameters) -> np.ndarray:
@@ -142,32 +164,34 @@ class CalibrationResult:
     n: int
 
 
+Cohorts = dict[tuple[str, tuple[str, ...]], tuple[TrialDesign, Cohort]]
+
+
 def simulate_designs(targets: list[Target], *, n: int, seed: int, workers: int = 1,
-                     progress: Callable[[str], None] | None = None) -> dict[str, tuple[TrialDesign, Cohort]]:
-    """One simulated cohort per design the targets use."""
+                     progress: Callable[[str], None] | None = None) -> Cohorts:
+    """One simulated cohort per (design, extra follow-up visits) the targets use."""
     cohorts = {}
-    for name in dict.fromkeys(t.design for t in targets):
+    for key in dict.fromkeys(t.cohort_key for t in targets):
         if progress:
-            progress(name)
-        design = load_design(name)
-        cohorts[name] = (design, simulate_cohort(design, n=n, seed=seed, workers=workers))
+            progress(key[0])
+        design = with_extra_visits(load_design(key[0]), key[1])
+        cohorts[key] = (design, simulate_cohort(design, n=n, seed=seed, workers=workers))
     return cohorts
 
 
-def evaluate(params: ClinicalParameters, targets: list[Target],
-             cohorts: dict[str, tuple[TrialDesign, Cohort]]) -> pd.DataFrame:
+def evaluate(params: ClinicalParameters, targets: list[Target], cohorts: Cohorts) -> pd.DataFrame:
     """Model value and loss for each target under ``params``."""
     tables = {}
-    for name, (design, cohort) in cohorts.items():
+    for key, (design, cohort) in cohorts.items():
         scale = load_scale(design.scale)
         remission = design.remission if design.remission is not None else scale.remission
-        tables[name] = score(cohort, params, scale, response=design.response, remission=remission)
+        tables[key] = score(cohort, params, scale, response=design.response, remission=remission)
     rows = []
     for target in targets:
-        design = cohorts[target.design][0]
-        value = metric(tables[target.design], design, target)
+        design = cohorts[target.cohort_key][0]
+        value = metric(tables[target.cohort_key], design, target)
         rows.append({"id": target.id, "metric": target.metric, "target": target.value, "tolerance": target.tolerance,
-                     "kind": target.kind, "model": value, "loss": loss(value, target) if np.isfinite(value) else 1e6})
+                     "kind": target.kind, "weight": target.weight, "model": value, "loss": loss(value, target) if np.isfinite(value) else 1e6})
     return pd.DataFrame(rows)
 
 

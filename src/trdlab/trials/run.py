@@ -108,7 +108,7 @@ def plan_cohort(design: TrialDesign, *, n: int | None = None, seed: int = 1,
     covariates = pool.covariates.iloc[chosen].reset_index(drop=True)
     overrides = pool.parameters.iloc[chosen].reset_index(drop=True)
     plans = tuple(_plan(design, k, covariates.iloc[k], overrides.iloc[k], assignment[k], sched) for k in range(int(n)))
-    chosen_noise = Noise(noise.drive_half[chosen], noise.placebo[chosen], noise.fluctuation[chosen],
+    chosen_noise = Noise(noise.drive_half[chosen], noise.placebo[chosen], noise.relapse[chosen], noise.fluctuation[chosen],
                          noise.items[chosen])
     return CohortPlan(sched, covariates, assignment, dropout, chosen_noise, plans)
 

@@ -20,6 +20,7 @@ from trdlab.clinical.symptoms import (
     item_scores,
     placebo_plateau,
     placebo_relief,
+    relapse_rates,
     relief,
     sustained,
     synaptic_drive,
@@ -86,7 +87,8 @@ def latent_severity(cohort: Cohort, params: ClinicalParameters) -> tuple[np.ndar
     for p in range(periods):
         eff = efficacy[:, p, :]
         drive = synaptic_drive(np.nan_to_num(eff, nan=1.0), np.nan_to_num(eff[:, 0], nan=1.0))
-        held = sustained(relief(drive, params, cohort.noise.drive_half), grid_days, params.relapse_rate)
+        held = sustained(relief(drive, params, cohort.noise.drive_half), grid_days,
+                         relapse_rates(params, cohort.noise.relapse))
         expectancy = np.array([_expectancy(cohort.arms[a], params) for a in cohort.assignment[:, p]])
         plateau = placebo_plateau(params, cohort.noise.placebo, failed, expectancy)
         placebo = placebo_relief(plateau, grid_days, params.placebo_onset)
