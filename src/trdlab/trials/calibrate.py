@@ -102,15 +102,35 @@ def _rows(table: pd.DataFrame, arm: str, visit: str) -> pd.DataFrame:
     return table[(table.arm == arm) & (table.visit == visit) & table.total.notna()]
 
 
-def metric(table: pd.DataFrame, design: TrialDesign, target: Target) -> float:
-    """The model's value of a target's metric in a scored subject table."""
+SOFT_PCT = 0.02
+"""Width (fraction of baseline) of the smoothed response indicator used while fitting."""
+SOFT_POINTS = 0.5
+"""Width (rating points) of the smoothed remission indicator used while fitting."""
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(x / 2.0))
+
+
+def metric(table: pd.DataFrame, design: TrialDesign, target: Target, *, soft: bool = False) -> float:
+    """The model's value of a target's metric in a scored subject table.
+
+    ``soft=True`` (the fit) replaces the response and remission indicators by logistic ramps of
+    width :data:`SOFT_PCT` / :data:`SOFT_POINTS` around their thresholds: counted rates are step
+    functions of the parameters, on whose plateaus a simplex search stalls.
+    """
     visit = _visit(design, target.visit)
     rows = _rows(table, target.arm, visit)
     if rows.empty:
         raise CalibrationError(f"target {target.id}: no rows for arm {target.arm!r} at visit {visit!r} in {design.name}")
     if target.metric == "response_rate":
+        if soft:
+            return float(_sigmoid((rows["pct_change"].to_numpy(float) - design.response) / SOFT_PCT).mean())
         return float(rows.response.mean())
     if target.metric == "remission_rate":
+        if soft:
+            threshold = design.remission if design.remission is not None else load_scale(design.scale).remission
+            return float(_sigmoid((threshold + 0.5 - rows.total.to_numpy(float)) / SOFT_POINTS).mean())
         return float(rows.remission.mean())
     if target.metric == "pct_change":
         return float(rows["pct_change"].mean())
@@ -179,8 +199,8 @@ def simulate_designs(targets: list[Target], *, n: int, seed: int, workers: int =
     return cohorts
 
 
-def evaluate(params: ClinicalParameters, targets: list[Target], cohorts: Cohorts) -> pd.DataFrame:
-    """Model value and loss for each target under ``params``."""
+def evaluate(params: ClinicalParameters, targets: list[Target], cohorts: Cohorts, *, soft: bool = False) -> pd.DataFrame:
+    """Model value and loss for each target under ``params`` (``soft``: smoothed rates, see :func:`metric`)."""
     tables = {}
     for key, (design, cohort) in cohorts.items():
         scale = load_scale(design.scale)
@@ -189,7 +209,7 @@ def evaluate(params: ClinicalParameters, targets: list[Target], cohorts: Cohorts
     rows = []
     for target in targets:
         design = cohorts[target.cohort_key][0]
-        value = metric(tables[target.cohort_key], design, target)
+        value = metric(tables[target.cohort_key], design, target, soft=soft)
         rows.append({"id": target.id, "metric": target.metric, "target": target.value, "tolerance": target.tolerance,
                      "kind": target.kind, "weight": target.weight, "model": value, "loss": loss(value, target) if np.isfinite(value) else 1e6})
     return pd.DataFrame(rows)
@@ -204,7 +224,7 @@ def calibrate(*, n: int = 200, seed: int = 20130101, workers: int = 1, max_evalu
     cohorts = simulate_designs(targets, n=n, seed=seed, workers=workers, progress=progress)
 
     def objective(x: np.ndarray) -> float:
-        return float(evaluate(_decode(x, start), targets, cohorts)["loss"].sum())
+        return float(evaluate(_decode(x, start), targets, cohorts, soft=True)["loss"].sum())
 
     x0 = _encode(start)
     first = minimize(objective, x0, method="Nelder-Mead",
@@ -213,7 +233,9 @@ def calibrate(*, n: int = 200, seed: int = 20130101, workers: int = 1, max_evalu
                       options={"maxfev": max_evaluations // 2, "xatol": 1e-3, "fatol": 1e-4})
     best = second if second.fun <= first.fun else first
     fitted = _decode(best.x, start)
-    return CalibrationResult(fitted, start, objective(x0), float(best.fun), evaluate(fitted, targets, cohorts), seed, n)
+    final = evaluate(fitted, targets, cohorts)
+    return CalibrationResult(fitted, start, float(evaluate(start, targets, cohorts)["loss"].sum()),
+                             float(final["loss"].sum()), final, seed, n)
 
 
 def parameters_toml(result: CalibrationResult, root: Path = CLINICAL_ROOT) -> str:
