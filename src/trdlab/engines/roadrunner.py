@@ -114,6 +114,7 @@ class RoadRunnerSession:
         roadrunner.Config.setValue(roadrunner.Config.ROADRUNNER_DISABLE_PYTHON_DYNAMIC_PROPERTIES, True)
         try:
             self._rr = roadrunner.RoadRunner(sbml)
+            roadrunner.Logger.setLevel(roadrunner.Logger.LOG_ERROR)  # a new instance may reset the level
         except RuntimeError as exc:
             raise ModelError(f"libRoadRunner cannot load model {model.name!r}: {exc}") from exc
         self._configure(settings)
