@@ -257,10 +257,10 @@ def trial_run(
 @app.command()
 def calibrate(
     out_dir: Path = typer.Option(..., "--out", help="folder for symptoms.toml (fitted table) and fit.csv (must not exist)"),
-    n: int = typer.Option(200, "--n", help="subjects per calibration cohort"),
+    n: int = typer.Option(300, "--n", help="subjects per calibration cohort"),
     seed: int = typer.Option(20130101, "--seed", help="seed of the cohorts (common random numbers)"),
     workers: int = typer.Option(1, "--workers", help="local processes for the mechanism simulations"),
-    max_evaluations: int = typer.Option(600, "--max-evaluations", help="Nelder-Mead evaluations (first pass)"),
+    max_evaluations: int = typer.Option(800, "--max-evaluations", help="Nelder-Mead evaluations (first pass)"),
 ) -> None:
     """Re-fit the clinical layer (symptom and placebo model) to its targets and write the table."""
     from trdlab.atomic import output_folder

@@ -141,8 +141,9 @@ class RoadRunnerSession:
         self._state_set = frozenset(self.state_species)
         self._species_overrides: dict[str, float] = {}
         self._init_sensitive = _initial_condition_symbols(sbml)
+        ruled = _ruled(sbml)  # parse once (it was re-parsed per parameter: ~4 s for the human model)
         self._settable = frozenset(self._species) | frozenset(model.compartments) | frozenset(
-            p for p in model.parameters if p not in _ruled(sbml)
+            p for p in model.parameters if p not in ruled
         )
 
     def _configure(self, settings: EngineSettings) -> None:

@@ -36,7 +36,6 @@ TARGETS = CLINICAL_ROOT / "targets.toml"
 
 FITTED: dict[str, str] = {
     "drive_half": "log",
-    "drive_hill": "log",
     "effect_max": "logit",
     "drive_half_cv": "log",
     "relapse_rate": "log",
@@ -45,7 +44,9 @@ FITTED: dict[str, str] = {
     "placebo_failed_trial_effect": "identity",
     "expectancy_infusion": "log",
 }
-"""Fitted parameters and the transform the optimiser works in."""
+"""Fitted parameters and the transform the optimiser works in. ``drive_hill`` is not fitted: with
+the subjects' spread of ``drive_half`` the population targets cannot identify it (a free fit
+drifts to a step, Hill > 20); it is fixed in the table."""
 
 
 @dataclass(frozen=True)
@@ -215,7 +216,7 @@ def evaluate(params: ClinicalParameters, targets: list[Target], cohorts: Cohorts
     return pd.DataFrame(rows)
 
 
-def calibrate(*, n: int = 200, seed: int = 20130101, workers: int = 1, max_evaluations: int = 600,
+def calibrate(*, n: int = 300, seed: int = 20130101, workers: int = 1, max_evaluations: int = 800,
               targets: list[Target] | None = None, start: ClinicalParameters | None = None,
               progress: Callable[[str], None] | None = None) -> CalibrationResult:
     """Fit :data:`FITTED` to the targets; deterministic for a given ``seed`` and ``n``."""

@@ -43,7 +43,18 @@ class Schedule:
 
     @property
     def absolute_days(self) -> np.ndarray:
+        """Every grid time of every period, in days from the first period's first dose."""
         return np.concatenate([(start + self.grid) / 24.0 for start in self.starts])
+
+    @property
+    def rating_days(self) -> np.ndarray:
+        """The rating times (each period's baseline and visits), in days from the first dose.
+
+        Rating noise and the spontaneous fluctuation are drawn at these times only (the
+        Ornstein-Uhlenbeck process sampled exactly on this subsequence), so memory grows
+        with the number of visits, not with the simulation grid."""
+        local = self.grid[[0, *self.visit_index.tolist()]]
+        return np.concatenate([(start + local) / 24.0 for start in self.starts])
 
 
 def schedule(visit_hours: list[float], periods: int, washout_h: float) -> Schedule:
@@ -62,7 +73,7 @@ def subject_generators(seed: int, n: int) -> list[np.random.Generator]:
 def screening_ratings(severity: np.ndarray, noise: Noise, sched: Schedule, scale: Scale,
                       params: ClinicalParameters) -> np.ndarray:
     """Baseline total at the first period's start for every pool subject (no treatment yet)."""
-    u = fluctuation(noise.fluctuation, sched.absolute_days, params.severity_fluctuation_sd,
+    u = fluctuation(noise.fluctuation, sched.rating_days, params.severity_fluctuation_sd,
                     params.severity_fluctuation_time)
     latent = np.asarray(severity)[:, None] * np.exp(u[:, :1])
     return item_scores(latent, scale, noise.items[:, :1, : len(scale.items)], params.item_noise_sd).sum(axis=2)[:, 0]
@@ -103,4 +114,4 @@ MAX_ITEMS = 25
 
 def cohort_noise(rngs: list[np.random.Generator], sched: Schedule) -> Noise:
     """The symptom model's random draws over the whole timeline (all periods)."""
-    return draw_noise(rngs, sched.absolute_days.size, MAX_ITEMS)
+    return draw_noise(rngs, sched.rating_days.size, MAX_ITEMS)

@@ -151,12 +151,12 @@ def simulate_cohort(
 
 
 def _dropout(design: TrialDesign, sched: cohort_mod.Schedule, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Index (on the whole timeline) of each subject's first missed grid point; inf when none.
+    """Index (among all ratings of all periods) of each subject's first missed rating; inf when none.
 
     The design's dropout is a constant hazard (1/day) applied from the first dose.
     """
     rate = float(design.dropout_per_day or 0.0)
-    days = sched.absolute_days
+    days = sched.rating_days
     if rate <= 0:
         return np.full(n, np.inf)
     leave = rng.exponential(1.0 / rate, size=n)

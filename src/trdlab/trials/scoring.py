@@ -74,24 +74,25 @@ def _expectancy(arm: ArmInfo, params: ClinicalParameters) -> float:
 
 
 def latent_severity(cohort: Cohort, params: ClinicalParameters) -> tuple[np.ndarray, np.ndarray]:
-    """Latent severity (subject, period, grid) and the sustained drug relief (same shape)."""
+    """Latent severity and sustained drug relief at the ratings (subject, period, baseline + visits)."""
     n, periods = cohort.assignment.shape
     grid_days = cohort.schedule.grid / 24.0
-    u = fluctuation(cohort.noise.fluctuation, cohort.schedule.absolute_days, params.severity_fluctuation_sd,
-                    params.severity_fluctuation_time).reshape(n, periods, -1)
+    positions = [0, *cohort.schedule.visit_index.tolist()]
+    u = fluctuation(cohort.noise.fluctuation, cohort.schedule.rating_days, params.severity_fluctuation_sd,
+                    params.severity_fluctuation_time).reshape(n, periods, len(positions))
     efficacy = cohort.values["epsc_amplitude_pfc"] * cohort.values["epsc_frequency_pfc"]
     severity0 = cohort.covariates["baseline_severity"].to_numpy(float)
     failed = cohort.covariates["failed_trials"].to_numpy(float)
-    latent = np.empty((n, periods, grid_days.size))
+    latent = np.empty((n, periods, len(positions)))
     relief_all = np.empty_like(latent)
+    rates = relapse_rates(params, cohort.noise.relapse)
     for p in range(periods):
         eff = efficacy[:, p, :]
         drive = synaptic_drive(np.nan_to_num(eff, nan=1.0), np.nan_to_num(eff[:, 0], nan=1.0))
-        held = sustained(relief(drive, params, cohort.noise.drive_half), grid_days,
-                         relapse_rates(params, cohort.noise.relapse))
+        held = sustained(relief(drive, params, cohort.noise.drive_half), grid_days, rates)[:, positions]
         expectancy = np.array([_expectancy(cohort.arms[a], params) for a in cohort.assignment[:, p]])
         plateau = placebo_plateau(params, cohort.noise.placebo, failed, expectancy)
-        placebo = placebo_relief(plateau, grid_days, params.placebo_onset)
+        placebo = placebo_relief(plateau, grid_days[positions], params.placebo_onset)
         latent[:, p, :] = severity0[:, None] * (1 - held) * (1 - placebo) * np.exp(u[:, p, :])
         relief_all[:, p, :] = held
     return latent, relief_all
@@ -102,20 +103,18 @@ def score(cohort: Cohort, params: ClinicalParameters, scale: Scale, *, response:
     """The subject table: one row per subject x period x visit (baseline rows have visit 'baseline')."""
     n, periods = cohort.assignment.shape
     latent, held = latent_severity(cohort, params)
-    n_grid = cohort.schedule.grid.size
-    item_noise = cohort.noise.items.reshape(n, periods, n_grid, -1)[..., : len(scale.items)]
-    cadss = dissociation(cohort.values["nmda_block_pyramidal"], params)
     positions = [0, *cohort.schedule.visit_index.tolist()]
+    item_noise = cohort.noise.items.reshape(n, periods, len(positions), -1)[..., : len(scale.items)]
+    cadss = dissociation(cohort.values["nmda_block_pyramidal"], params)
     labels = ["baseline", *cohort.visits]
     frames = []
     for p in range(periods):
-        lat = latent[:, p, positions]
-        items = item_scores(lat, scale, item_noise[:, p, positions, :], params.item_noise_sd).astype(float)
+        lat = latent[:, p, :]
+        items = item_scores(lat, scale, item_noise[:, p, :, :], params.item_noise_sd).astype(float)
         total = items.sum(axis=2)
         baseline = total[:, 0]
         for k, label in enumerate(labels):
-            absolute_index = p * n_grid + positions[k]
-            dropped = cohort.dropout <= absolute_index
+            dropped = cohort.dropout <= p * len(positions) + k
             failed = np.array([e is not None for e in cohort.errors])
             row_total = np.where(dropped | failed, np.nan, total[:, k])
             row_items = np.where((dropped | failed)[:, None], np.nan, items[:, k, :])
@@ -136,7 +135,7 @@ def score(cohort: Cohort, params: ClinicalParameters, scale: Scale, *, response:
                 "remission": (row_total <= remission) & ~np.isnan(row_total),
                 "dropped": dropped,
                 "latent_severity": np.where(failed, np.nan, lat[:, k]),
-                "drug_relief": held[:, p, positions[k]],
+                "drug_relief": held[:, p, k],
                 "cadss": cadss[:, p, positions[k]],
             }
             for j, item in enumerate(scale.items):
