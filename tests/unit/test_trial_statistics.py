@@ -293,3 +293,14 @@ def test_cox_hazard_ratio_is_missing_without_events_or_a_second_group() -> None:
     assert math.isnan(cox_hazard_ratio([1.0, 2.0], [1, 1], [1, 1]).estimate)
     with pytest.raises(TrialError, match="group_indicator"):
         cox_hazard_ratio([1.0, 2.0], [1, 1], [0, 2])
+
+
+def test_cox_with_events_in_one_group_only_reports_no_estimate_instead_of_overflowing() -> None:
+    # monotone likelihood: the MLE of the log hazard ratio diverges (no finite estimate exists)
+    from trdlab.trials.statistics.survival import cox_hazard_ratio
+
+    durations = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]
+    events = [1, 1, 1, 1, 0, 0, 0, 0]
+    group = [1, 1, 1, 1, 0, 0, 0, 0]
+    record = cox_hazard_ratio(durations, events, group).record()
+    assert all(v is None or math.isfinite(v) for v in record.values())

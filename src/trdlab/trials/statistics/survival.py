@@ -121,4 +121,6 @@ def cox_hazard_ratio(durations: ArrayLike, events: ArrayLike, group_indicator: A
     if not (math.isfinite(beta) and math.isfinite(se)):
         return Estimate.missing()
     z = float(stats.norm.ppf(1.0 - alpha / 2.0))
+    if abs(beta) + z * se > 700:  # monotone likelihood (events in one group only): no finite estimate
+        return Estimate.missing()
     return Estimate(math.exp(beta), math.exp(beta - z * se), math.exp(beta + z * se))
