@@ -15,8 +15,8 @@ import trdlab.experiments
 from trdlab.model.build import build_model
 
 
-def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "trdlab", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+def cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "trdlab", *args], capture_output=True, text=True, cwd=cwd, timeout=timeout)
 
 
 def one_error_line(run: subprocess.CompletedProcess[str]) -> str:
@@ -115,11 +115,15 @@ def test_unwritable_output_is_one_error(tmp_path: Path) -> None:
 
 def test_reproduce_writes_the_report(tmp_path: Path) -> None:
     out = tmp_path / "report"
-    run = cli("reproduce", "--out", str(out))
+    run = cli("reproduce", "--out", str(out), timeout=2400)  # the whole paper: mechanism, trials, claims
     assert run.returncode == 0, run.stderr
     summary = json.loads((out / "summary.json").read_text())
     assert {c["id"] for c in summary["checks"]} == {"PK-H1", "PK-H2", "PK-H3"}
     assert len(summary["claims"]) == len(trdlab.experiments.load_ledger())
+    status = {c["id"]: c["status"] for c in summary["claims"]}
+    assert all(status[f"C0{i}"] in ("pass", "fail") for i in range(1, 8))  # the virtual trials ran
+    for design in ("zarate2006", "drevets2010", "stard_level1"):
+        assert (out / "trials" / design / "subjects.parquet").is_file()
     html = (out / "index.html").read_text()
     assert "C01" in html and "T1-NR2B-ketamine" in html
     for name in ("pk_human_iv", "pk_rat_ip", "pk_mouse_ip"):
