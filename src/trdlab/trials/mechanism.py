@@ -68,7 +68,8 @@ def simulate_plan(plan: SubjectPlan, observables: Sequence[str] = OBSERVABLES) -
     try:
         result = simulate(_human_model(), plan.regimen, np.asarray(plan.times), parameters=dict(plan.overrides),
                           reinitialize=False)
-        values = {name: np.asarray(result.column(name), dtype=float) for name in observables}
+        # copies: a column view would keep the whole result matrix (every observable) alive
+        values = {name: np.array(result.column(name), dtype=float, copy=True) for name in observables}
     except (TrdlabError, RuntimeError, ValueError) as exc:
         return Trajectory(plan.subject, None, f"{type(exc).__name__}: {exc}")
     if not all(np.all(np.isfinite(v)) for v in values.values()):
