@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from trdlab.clinical.parameters import ClinicalParameters
-from trdlab.clinical.scales import Scale
+from trdlab.clinical.scales import Scale, load_scale, scale_names
 from trdlab.clinical.symptoms import Noise, draw_noise, fluctuation, item_scores
 from trdlab.errors import TrialError
 
@@ -108,7 +108,7 @@ def randomise(n: int, allocations: list[float], periods: int, rng: np.random.Gen
     return [(0, 1) if s == 0 else (1, 0) for s in rng.permutation(sequences)]
 
 
-MAX_ITEMS = 25
+MAX_ITEMS = max(len(load_scale(name).items) for name in scale_names())
 """Item noise is drawn for the longest scale, so any scale can score the same cohort."""
 
 

@@ -26,15 +26,10 @@ from trdlab.clinical.symptoms import (
     synaptic_drive,
 )
 from trdlab.trials.cohort import Schedule
+from trdlab.trials.mechanism import OBSERVABLES
 
-BIOMARKERS: tuple[str, ...] = (
-    "spine_density_pfc",
-    "bdnf_pfc",
-    "glutamate_ec_pfc",
-    "corticosterone_plasma",
-    "mg_plasma_total_mm",
-    "ketamine_plasma_ngml",
-)
+BIOMARKERS: tuple[str, ...] = OBSERVABLES
+"""Per-visit model readouts written to the subject table (the recorded observables)."""
 
 
 @dataclass(frozen=True)
