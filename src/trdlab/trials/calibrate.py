@@ -130,8 +130,7 @@ def metric(table: pd.DataFrame, design: TrialDesign, target: Target, *, soft: bo
         return float(rows.response.mean())
     if target.metric == "remission_rate":
         if soft:
-            threshold = design.remission if design.remission is not None else load_scale(design.scale).remission
-            return float(_sigmoid((threshold + 0.5 - rows.total.to_numpy(float)) / SOFT_POINTS).mean())
+            return float(_sigmoid((design.remission_threshold + 0.5 - rows.total.to_numpy(float)) / SOFT_POINTS).mean())
         return float(rows.remission.mean())
     if target.metric == "pct_change":
         return float(rows["pct_change"].mean())
@@ -205,8 +204,7 @@ def evaluate(params: ClinicalParameters, targets: list[Target], cohorts: Cohorts
     tables = {}
     for key, (design, cohort) in cohorts.items():
         scale = load_scale(design.scale)
-        remission = design.remission if design.remission is not None else scale.remission
-        tables[key] = score(cohort, params, scale, response=design.response, remission=remission)
+        tables[key] = score(cohort, params, scale, response=design.response, remission=design.remission_threshold)
     rows = []
     for target in targets:
         design = cohorts[target.cohort_key][0]

@@ -207,8 +207,7 @@ def run_trial(
     cohort = simulate_cohort(design, n=n, seed=seed, workers=workers, scheduler=scheduler, params=params,
                              progress=progress)
     scale = load_scale(design.scale)
-    remission = design.remission if design.remission is not None else scale.remission
-    subjects = score(cohort, params, scale, response=design.response, remission=remission)
+    subjects = score(cohort, params, scale, response=design.response, remission=design.remission_threshold)
     visit_days = {"baseline": 0.0, **{v: h / 24.0 for v, h in zip(design.visits, design.visit_hours)}}
     summary = summarize_trial(subjects[subjects.visit != "baseline"], visit_order=list(design.visits),
                               visit_days=visit_days)
