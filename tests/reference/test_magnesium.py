@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import roadrunner
 
 import trdlab
 from trdlab.dosing import magnesium_protocols as mgp
@@ -95,3 +96,37 @@ def test_diet_protocol_restores_the_requirement_after_the_course(rat: trdlab.Mod
     result = trdlab.simulate(rat, regimen, np.array([0.0, 3 * DAY, 8 * DAY]))
     np.testing.assert_allclose(result.column("mg_diet_level"), [0.1, 0.1, 1.0], rtol=1e-12)
     assert result.column("mg_plasma_total_mm")[1] < result.column("mg_plasma_total_mm")[0]
+
+
+@pytest.mark.parametrize(("plasma_ratio", "low", "high", "source"), [
+    (3.5, 1.10, 1.25, "oppelt1963: plasma Mg 3-4x normal raised CSF Mg by at most 21 % (dogs)"),
+    (0.44, 0.80, 0.95, "sartori2012 / claim M07: plasma Mg down ~56 %, brain Mg only mildly down"),
+])
+def test_blood_to_brain_supply_defends_brain_mg(rat: trdlab.Model, plasma_ratio: float, low: float,
+                                               high: float, source: str) -> None:
+    """The steady-state CSF/healthy ratio equals the blood-to-brain supply (first-order clearance);
+    plain libRoadRunner evaluates it with the plasma pool scaled, no trdlab code in between."""
+    rr = roadrunner.RoadRunner(rat.sbml)
+    rr.setValue("mg_extracellular", rr.getValue("mg_extracellular") * plasma_ratio)
+    assert rr.getValue("mg_plasma_ionised_mm") / rr.getValue("mg_ionised_healthy") == pytest.approx(plasma_ratio)
+    assert low <= rr.getValue("mg_carrier_saturation") <= high, source
+
+
+def test_extracellular_mg_sets_resting_nmda_entry_and_bdnf_translation(rat: trdlab.Model) -> None:
+    """Jahr & Stevens block at the resting potential (closed form) -> resting NMDA Ca2+ entry ->
+    eEF2: more Mg de-represses BDNF translation like an NMDA blocker, less Mg represses it."""
+    rr = roadrunner.RoadRunner(rat.sbml)
+    half, slope, v = (rr.getValue(n) for n in ("jahr_stevens_mg_half", "jahr_stevens_voltage_slope",
+                                                "pyramidal_resting_potential"))
+    gain, healthy = rr.getValue("eef2_translation_gain"), rr.getValue("mg_ec_healthy")
+
+    def unblock(mg: float) -> float:
+        return 1.0 / (1.0 + mg / half * np.exp(-slope * v))
+
+    for mg in (0.8 * healthy, 1.2 * healthy):
+        rr.setValue("mg_ec_pfc", mg)
+        entry = unblock(mg) / unblock(healthy)
+        assert rr.getValue("resting_nmda_calcium_pfc") == pytest.approx(entry, rel=1e-9)
+        expected = 1 + gain * (entry - 1) if entry > 1 else 1 / (1 + gain * (1 - entry))
+        assert rr.getValue("p_eef2_pfc") == pytest.approx(expected, rel=1e-9)
+        assert (rr.getValue("p_eef2_pfc") < 1) == (mg > healthy)
