@@ -172,7 +172,9 @@ def experiments_run(
             outcomes += run_trial_experiments(clinical or None, progress=progress)
     table = Table("id", "status", "measured", "expected", title=f"{len(outcomes)} experiment(s)")
     for o in outcomes:
-        measured = "\n".join(f"{label}: {value:.4g}" for label, value in o.measured.items()) or (o.reason or "")
+        measured = "\n".join(f"{label}: {value:.4g}" for label, value in o.measured.items())
+        if o.reason:
+            measured = f"{measured}\nwhy: {o.reason}" if measured else o.reason
         table.add_row(o.id, o.status, measured, o.expected)
     out.print(table)
     if json_file is not None:

@@ -209,3 +209,23 @@ def test_cli_unknown_id_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
     lines = [line for line in run.stderr.splitlines() if line.strip()]
     assert run.returncode == 1 and len(lines) == 1 and "P42" in lines[0] and "Traceback" not in run.stderr
     assert not (tmp_path / "o.json").exists()
+
+
+def with_key(text: str, line: str) -> str:
+    """``text`` with ``line`` added to its [[experiment]] table (before the first arm)."""
+    return text.replace('step = "5 min"\n', f'step = "5 min"\n{line}\n', 1)
+
+
+def test_a_recorded_discrepancy_is_the_reason_only_when_the_claim_fails(tmp_path: Path) -> None:
+    why = 'discrepancy = "linear PK cannot leave the 20/10 ratio unchanged"'
+    failing, passing = load(tmp_path, with_key(experiment("P01", WRONG), why), with_key(experiment("P02", LINEAR), why))
+    assert failing.discrepancy == "linear PK cannot leave the 20/10 ratio unchanged"
+    bad, good = run_experiment(failing), run_experiment(passing)
+    assert bad.status == "fail" and bad.reason == failing.discrepancy
+    assert bad.record()["reason"] == failing.discrepancy
+    assert good.status == "pass" and good.reason is None
+
+
+def test_a_discrepancy_must_be_text(tmp_path: Path) -> None:
+    with pytest.raises(ExperimentError, match="discrepancy: not text"):
+        load(tmp_path, with_key(experiment("P01", WRONG), "discrepancy = 3"))

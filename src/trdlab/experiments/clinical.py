@@ -60,6 +60,8 @@ class TrialExperiment:
     checks: tuple[TrialCheck, ...]
     scale: str | None = None
     extra_visits: tuple[str, ...] = ()
+    discrepancy: str = ""
+    """Why the model is known to fail this claim (the reason when it fails); empty if none."""
 
 
 def load_trial_experiments(path: Path = TRIALS_FILE) -> tuple[dict[str, int], tuple[TrialExperiment, ...]]:
@@ -70,7 +72,8 @@ def load_trial_experiments(path: Path = TRIALS_FILE) -> tuple[dict[str, int], tu
     for raw in data["trial_experiment"]:
         checks = tuple(TrialCheck(**c) for c in raw["checks"])
         experiments.append(TrialExperiment(raw["id"], raw["title"], raw["design"], raw["citation"], raw["kind"],
-                                           checks, raw.get("scale"), tuple(raw.get("extra_visits", ()))))
+                                           checks, raw.get("scale"), tuple(raw.get("extra_visits", ())),
+                                           str(raw.get("discrepancy", "")).strip()))
     return settings, tuple(experiments)
 
 
@@ -164,8 +167,9 @@ def run_trial_experiments(ids: Sequence[str] | None = None, *, progress: Progres
             outcomes.append(ExperimentOutcome(status="error", measured={}, reason=f"{type(exc).__name__}: {exc}", **base))
             continue
         status = "prediction" if experiment.kind == "prediction" else ("pass" if all(c.passed for c in checks) else "fail")
+        reason = (experiment.discrepancy or None) if status == "fail" else None
         outcomes.append(ExperimentOutcome(status=status, measured={c.label: c.value for c in checks},
-                                          checks=tuple(checks), **base))
+                                          checks=tuple(checks), reason=reason, **base))
     if progress:
         progress(len(chosen), len(chosen), "")
     return outcomes

@@ -21,7 +21,7 @@ from trdlab.experiments.spec import (
 from trdlab.model.library import SPECIES, default_root, load_references
 
 LIBRARY = Path(__file__).with_name("library")
-_EXPERIMENT = {"id", "title", "species", "citation", "kind", "until", "step", "figure", "arm", "check"}
+_EXPERIMENT = {"id", "title", "species", "citation", "kind", "until", "step", "figure", "arm", "check", "discrepancy"}
 _ARM = {"name", "genotype", "parameters", "doses"}
 _CHECK = {"observable", "arm", "reference", "expect", "label", "at", "window", "stat", "min_effect",
           "max_change", "low", "high", "other_arm", "other_reference"}
@@ -136,8 +136,11 @@ def parse_experiment(row: Mapping[str, object], file: str, index: int, context: 
     if len(set(labels)) != len(labels):
         raise fail("check", f"labels {labels} repeat; give the checks distinct 'label's")
     figure = _figure(row.get("figure"), checks, until, until_h, fail)
+    discrepancy = row.get("discrepancy", "")
+    if not isinstance(discrepancy, str):
+        raise fail("discrepancy", "not text; give the known reason the model fails this claim, or leave it out")
     experiment = Experiment(ident, _text(row, "title", fail), species, citation, kind, until, step,  # type: ignore[arg-type]
-                            arms, checks, figure, file)
+                            arms, checks, figure, file, discrepancy.strip())
     for i, check in enumerate(checks):
         first, last = check.span_h
         if first < experiment.start_h or last > until_h or first > last:

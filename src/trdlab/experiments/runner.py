@@ -93,8 +93,9 @@ def run_experiment(
         return ExperimentOutcome(status="error", measured={}, reason=_describe(exc), results=results, **base)
     verdicts = [c.passed for c in checks]
     status: Status = "prediction" if experiment.kind == "prediction" else ("pass" if all(verdicts) else "fail")
+    reason = (experiment.discrepancy or None) if status == "fail" else None
     return ExperimentOutcome(status=status, measured={c.label: c.value for c in checks}, checks=checks,
-                             results=results, **base)
+                             results=results, reason=reason, **base)
 
 
 def run_experiments(

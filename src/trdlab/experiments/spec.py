@@ -252,6 +252,8 @@ class Experiment:
     checks: tuple[Check, ...]
     figure: Figure
     file: str = ""
+    discrepancy: str = ""
+    """Why the model is known to fail this claim (reported as the reason when it fails); empty if none."""
 
     def where(self, field: str) -> str:
         """``file: id: field`` for messages about this experiment."""

@@ -158,7 +158,8 @@ def _experiment_section(outcome: ExperimentOutcome, figures: Path, claims: dict[
         html.table(("arm", "doses", "genotype", "parameters"), arms),
     ]
     if outcome.reason:
-        parts.append(f"<p class='fail'>error: {escape(outcome.reason)}</p>")
+        label = "why the model fails this claim" if outcome.status == "fail" else "error"
+        parts.append(f"<p class='fail'>{label}: {escape(outcome.reason)}</p>")
     if checks:
         parts.append(html.table(("readout", "expected", "measured", "verdict"), checks, raw_columns=(3,)))
     if outcome.results:
@@ -174,7 +175,8 @@ def _clinical_section(outcome: ExperimentOutcome, claims: dict[str, str]) -> str
              f"<p><b>Claim:</b> {escape(claims.get(outcome.id, ''))} <b>Source:</b> {escape(outcome.citation)} "
              f"({escape(outcome.kind)}). <b>Simulated:</b> a virtual trial on the human model (experiments/trials.toml).</p>"]
     if outcome.reason:
-        parts.append(f"<p class='fail'>error: {escape(outcome.reason)}</p>")
+        label = "why the model fails this claim" if outcome.status == "fail" else "error"
+        parts.append(f"<p class='fail'>{label}: {escape(outcome.reason)}</p>")
     if checks:
         parts.append(html.table(("readout", "expected", "measured", "verdict"), checks, raw_columns=(3,)))
     return "".join(parts)
