@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from html import escape
 from pathlib import Path
 
 import pandas as pd
@@ -126,6 +127,11 @@ def test_reproduce_writes_the_report(tmp_path: Path) -> None:
         assert (out / "trials" / design / "subjects.parquet").is_file()
     html = (out / "index.html").read_text()
     assert "C01" in html and "T1-NR2B-ketamine" in html
+    # every failing experiment with a recorded discrepancy shows it as the reason
+    explained = [e for e in summary["experiments"] if e["status"] == "fail" and e["reason"]]
+    assert explained, "no failing experiment carries its recorded discrepancy"
+    for entry in explained:
+        assert f"why the model fails this claim: {escape(entry['reason'])}" in html, entry["id"]
     for name in ("pk_human_iv", "pk_rat_ip", "pk_mouse_ip"):
         assert (out / "figures" / f"{name}.png").stat().st_size > 10_000
     assert sorted(p.name for p in (out / "models").iterdir()) == ["human.xml", "mouse.xml", "rat.xml"]
