@@ -21,7 +21,7 @@ from scipy import stats
 from trdlab.clinical.parameters import ClinicalParameters, load_clinical_parameters
 from trdlab.clinical.scales import load_scale
 from trdlab.errors import ExperimentError
-from trdlab.experiments.runner import CheckOutcome, ExperimentOutcome
+from trdlab.experiments.runner import CheckOutcome, ExperimentOutcome, failure_reason
 from trdlab.model.units import parse
 from trdlab.trials.calibrate import Target, with_extra_visits
 from trdlab.trials.calibrate import metric as target_metric
@@ -71,9 +71,12 @@ def load_trial_experiments(path: Path = TRIALS_FILE) -> tuple[dict[str, int], tu
     experiments = []
     for raw in data["trial_experiment"]:
         checks = tuple(TrialCheck(**c) for c in raw["checks"])
+        if not isinstance(raw.get("discrepancy", ""), str):
+            raise ExperimentError(f"{path.name}: {raw['id']}: discrepancy: not text; give the known reason "
+                                  "the model fails this claim, or leave it out")
         experiments.append(TrialExperiment(raw["id"], raw["title"], raw["design"], raw["citation"], raw["kind"],
                                            checks, raw.get("scale"), tuple(raw.get("extra_visits", ())),
-                                           str(raw.get("discrepancy", "")).strip()))
+                                           raw.get("discrepancy", "").strip()))
     return settings, tuple(experiments)
 
 
@@ -167,9 +170,9 @@ def run_trial_experiments(ids: Sequence[str] | None = None, *, progress: Progres
             outcomes.append(ExperimentOutcome(status="error", measured={}, reason=f"{type(exc).__name__}: {exc}", **base))
             continue
         status = "prediction" if experiment.kind == "prediction" else ("pass" if all(c.passed for c in checks) else "fail")
-        reason = (experiment.discrepancy or None) if status == "fail" else None
         outcomes.append(ExperimentOutcome(status=status, measured={c.label: c.value for c in checks},
-                                          checks=tuple(checks), reason=reason, **base))
+                                          checks=tuple(checks), reason=failure_reason(status, experiment.discrepancy),
+                                          **base))
     if progress:
         progress(len(chosen), len(chosen), "")
     return outcomes

@@ -93,9 +93,13 @@ def run_experiment(
         return ExperimentOutcome(status="error", measured={}, reason=_describe(exc), results=results, **base)
     verdicts = [c.passed for c in checks]
     status: Status = "prediction" if experiment.kind == "prediction" else ("pass" if all(verdicts) else "fail")
-    reason = (experiment.discrepancy or None) if status == "fail" else None
     return ExperimentOutcome(status=status, measured={c.label: c.value for c in checks}, checks=checks,
-                             results=results, reason=reason, **base)
+                             results=results, reason=failure_reason(status, experiment.discrepancy), **base)
+
+
+def failure_reason(status: str, discrepancy: str) -> str | None:
+    """The recorded discrepancy as an outcome's reason: only when the claim fails."""
+    return (discrepancy or None) if status == "fail" else None
 
 
 def run_experiments(

@@ -158,14 +158,19 @@ def _experiment_section(outcome: ExperimentOutcome, figures: Path, claims: dict[
         html.table(("arm", "doses", "genotype", "parameters"), arms),
     ]
     if outcome.reason:
-        label = "why the model fails this claim" if outcome.status == "fail" else "error"
-        parts.append(f"<p class='fail'>{label}: {escape(outcome.reason)}</p>")
+        parts.append(_reason(outcome))
     if checks:
         parts.append(html.table(("readout", "expected", "measured", "verdict"), checks, raw_columns=(3,)))
     if outcome.results:
         path = _experiment_figure(outcome, figures / f"experiment_{spec.id}.png")
         parts.append(f"<img src='figures/{path.name}' alt='{escape(spec.title)}'>")
     return "".join(parts)
+
+
+def _reason(outcome: ExperimentOutcome) -> str:
+    """Why a claim failed (its recorded discrepancy) or why it could not run (error)."""
+    label = "why the model fails this claim" if outcome.status == "fail" else "error"
+    return f"<p class='fail'>{label}: {escape(outcome.reason or '')}</p>"
 
 
 def _clinical_section(outcome: ExperimentOutcome, claims: dict[str, str]) -> str:
@@ -175,8 +180,7 @@ def _clinical_section(outcome: ExperimentOutcome, claims: dict[str, str]) -> str
              f"<p><b>Claim:</b> {escape(claims.get(outcome.id, ''))} <b>Source:</b> {escape(outcome.citation)} "
              f"({escape(outcome.kind)}). <b>Simulated:</b> a virtual trial on the human model (experiments/trials.toml).</p>"]
     if outcome.reason:
-        label = "why the model fails this claim" if outcome.status == "fail" else "error"
-        parts.append(f"<p class='fail'>{label}: {escape(outcome.reason)}</p>")
+        parts.append(_reason(outcome))
     if checks:
         parts.append(html.table(("readout", "expected", "measured", "verdict"), checks, raw_columns=(3,)))
     return "".join(parts)
