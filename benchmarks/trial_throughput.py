@@ -33,8 +33,7 @@ from trdlab.trials.mechanism import OBSERVABLES
 def design(n: int):
     base = load_design("zarate2006")
     visits = ("1 d", "2 d", "3 d", "7 d", "14 d")
-    return replace(base, design="parallel", n=n, visits=visits, visit_hours=(24.0, 48.0, 72.0, 168.0, 336.0),
-                   washout=None, washout_hours=None, inclusion=None)
+    return replace(base, design="parallel", n=n, visits=visits, washout=None, inclusion=None)
 
 
 def bare(plans_) -> float:

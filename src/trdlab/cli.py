@@ -95,7 +95,7 @@ def simulate(
         if protocol not in catalog.PROTOCOLS:
             raise DoseError(f"unknown protocol {protocol!r}; choose one of {', '.join(catalog.PROTOCOLS)}")
         options = {k: v for k, v in dict(dose=dose, duration=duration, weight=weight).items() if v is not None}
-        regimen = catalog.PROTOCOLS[protocol](species=species, **options)  # type: ignore[operator]
+        regimen = catalog.PROTOCOLS[protocol](species=species, **options)
     end = protocols.hours(until, "until")
     interval = protocols.hours(step, "step")
     if end <= 0 or interval <= 0:
@@ -124,25 +124,23 @@ _LIBRARY_HELP = "folder of experiment TOML files (default: the packaged library)
 
 @experiments_app.command("list")
 def experiments_list(library: Optional[Path] = typer.Option(None, "--library", help=_LIBRARY_HELP)) -> None:
-    """List the experiments: id, title, species and kind."""
+    """List the experiments: id, title, setting and kind (derived: calibration | validation | prediction)."""
     from trdlab.experiments.loading import load_experiments
 
-    from trdlab.experiments.clinical import load_trial_experiments
-
     experiments = load_experiments(library)
-    trials = load_trial_experiments()[1] if library is None else ()
-    table = Table("id", "title", "species", "kind", title=f"{len(experiments) + len(trials)} experiment(s)")
+    table = Table("id", "title", "setting", "kind", "checks (calibration/all)", title=f"{len(experiments)} experiment(s)")
     for experiment in experiments:
-        table.add_row(experiment.id, experiment.title, experiment.species, experiment.kind)
-    for trial in trials:
-        table.add_row(trial.id, trial.title, f"human (trial {trial.design})", trial.kind)
+        setting = (f"human (trial {', '.join(c.design for c in experiment.cohorts)})" if experiment.cohorts
+                   else experiment.species)
+        fitted = sum(c.kind == "calibration" for c in experiment.checks)
+        table.add_row(experiment.id, experiment.title, setting, experiment.kind, f"{fitted}/{len(experiment.checks)}")
     out.print(table)
 
 
 @experiments_app.command("run")
 def experiments_run(
     ids: Optional[list[str]] = typer.Argument(None, help="experiment ids (default: all)"),
-    json_file: Optional[Path] = typer.Option(None, "--json", help="write [{id, status, measured, expected, citation}]"),
+    json_file: Optional[Path] = typer.Option(None, "--json", help="write [{id, status, kind, measured, expected, checks, ...}]"),
     library: Optional[Path] = typer.Option(None, "--library", help=_LIBRARY_HELP),
 ) -> None:
     """Run experiments on the model's own simulation and report pass / fail / prediction / error."""
@@ -150,7 +148,6 @@ def experiments_run(
 
     from rich.progress import Progress
 
-    from trdlab.experiments.clinical import run_trial_experiments, trial_experiment_ids
     from trdlab.experiments.loading import load_experiments
     from trdlab.experiments.runner import run_experiments
 
@@ -161,25 +158,26 @@ def experiments_run(
         def progress(done: int, total: int, ident: str) -> None:
             bar.update(task, completed=done, total=total, description=f"experiment {ident}" if ident else "done")
 
-        clinical_ids = set(trial_experiment_ids()) if library is None else set()
-        wanted = list(ids or [])
-        mechanistic = [i for i in wanted if i not in clinical_ids]
-        clinical = [i for i in wanted if i in clinical_ids]
-        outcomes = []
-        if not wanted or mechanistic:
-            outcomes += run_experiments(mechanistic or None, progress=progress, experiments=experiments)
-        if clinical_ids and (not wanted or clinical):
-            outcomes += run_trial_experiments(clinical or None, progress=progress)
-    table = Table("id", "status", "measured", "expected", title=f"{len(outcomes)} experiment(s)")
+        outcomes = run_experiments(ids or None, progress=progress, experiments=experiments)
+    table = Table("id", "kind", "status", "measured", "expected", title=f"{len(outcomes)} experiment(s)")
     for o in outcomes:
-        measured = "\n".join(f"{label}: {value:.4g}" for label, value in o.measured.items())
+        measured = "\n".join(f"{c.label}: {c.value:.4g}" + (" (calibration)" if c.kind == "calibration" else "")
+                             for c in o.checks)
         if o.reason:
             measured = f"{measured}\nwhy: {o.reason}" if measured else o.reason
-        table.add_row(o.id, o.status, measured, o.expected)
+        table.add_row(o.id, o.kind, o.status, measured, o.expected)
     out.print(table)
+    out.print(tally_line(outcomes))
     if json_file is not None:
         _write_text(json_file, json.dumps([o.record() for o in outcomes], indent=2) + "\n")
         out.print(f"wrote {json_file}")
+
+
+def tally_line(outcomes: list) -> str:
+    """``N pass (V with validation checks, C calibration only), F fail, P prediction, E error``."""
+    from trdlab.experiments.tally import tally
+
+    return tally(outcomes).text()
 
 
 @app.command()

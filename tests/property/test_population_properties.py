@@ -2,8 +2,8 @@
 
 For any seed and any n in 1..200: every covariate lies inside the truncation bounds and the valid
 categories of populations.toml (read here with tomllib), draws are reproducible bit for bit, the
-first subjects do not depend on n (each column has its own stream), and every parameter override
-is finite and positive. For random truncated normals, every draw lies inside [lower, upper].
+first subjects do not depend on n (each column has its own stream, the ``(COLUMNS, crc32(label))``
+branch of the seed tree), and every parameter override is finite and positive. For random truncated normals, every draw lies inside [lower, upper].
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from trdlab.errors import PopulationError
 from trdlab.model.library import default_root
 from trdlab.population import covariate_model, draw, generator, population_spec, sample_population
 from trdlab.population.covariates import Distribution
+from trdlab.population.sampling import column_labels
+from trdlab.population.streams import Purpose, column_keys
 
 TABLES = tomllib.loads((default_root() / "populations.toml").read_text(encoding="utf-8"))
 CATEGORIES = {"sex": {"female", "male"}, "bdnf_genotype": {"val/val", "val/met", "met/met"},
@@ -74,6 +76,21 @@ def test_same_seed_same_population_and_first_subjects_do_not_depend_on_n(name: s
     longer = sample_population(name, n + extra, seed)
     assert_frame_equal(longer.covariates.iloc[:n], a.covariates, check_exact=True)
     assert_frame_equal(longer.parameters.iloc[:n], a.parameters, check_exact=True)
+
+
+@SETTINGS
+@given(name=NAMES, n=SIZES, seed=SEEDS)
+def test_each_covariate_is_drawn_from_its_own_column_stream(name: str, n: int, seed: int) -> None:
+    spec = population_spec(name)
+    labels = column_labels(spec, covariate_model())
+    assert len(set(column_keys(labels).values())) == len(labels)
+    population = sample_population(name, n, seed)
+    for distribution, label in zip(spec.distributions, labels):
+        rng = generator(seed, label)
+        seed_seq = rng.bit_generator.seed_seq
+        assert isinstance(seed_seq, np.random.SeedSequence) and seed_seq.spawn_key[0] == Purpose.COLUMNS
+        expected = draw(distribution, n, rng)
+        assert (population.covariates[distribution.covariate].to_numpy() == expected).all(), label
 
 
 @SETTINGS

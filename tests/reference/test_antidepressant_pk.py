@@ -6,20 +6,23 @@ ln2 / smallest eigenvalue of the rate matrix computed here with numpy from the p
 (values read from antidepressants_pk.toml and scaled by body weight here, not read from the model).
 
 Literature (expected values are published numbers, never runs of our code):
-- hyperforin, rat, 300 mg/kg WS 5572 (5 % hyperforin) oral: Cmax ~370 ng/mL at ~3 h (biber1998);
-  Cmax +-25 % (CL/F and t1/2 come from the same study but Cmax was not fitted), t_max +-0.5 h;
-- paroxetine, 70 kg adult: terminal t1/2 about one day (kaye1989) +-25 %;
-- TSH, 70 kg adult: t1/2 53.9 min (odell1967) +-5 % (consistency of the allometric reference);
-- imipramine, rat: Vdss 19.9 L/kg (imipramine_rat1985) and CL ~ hepatic blood flow -> t1/2 2-4 h.
+- hyperforin, rat, 300 mg/kg WS 5572 (5 % hyperforin) oral: Cmax ~370 ng/mL (biber1998) +-25 %
+  (CL/F and t1/2 come from the same study but Cmax was not fitted; t_max 3 h set ka, so it is
+  checked in tests/consistency/);
+- paroxetine, 70 kg adult: mean elimination t1/2 21 h (CV 32 %) at steady state, 30 mg/day for
+  30 days (paxil_label; independent of kaye1989's "about one day" that set the clearance) +-25 %;
+- TSH, 70 kg adult: t1/2 56 +- 3.0 min in young healthy subjects (tsh_turnover1974; independent of
+  odell1967's 53.9 min that set the clearance) +- 2 x 3.0 min; its clearance 31.1 mL/min
+  disagrees with the model (xfail).
+The human half-lives are the tables' (the human model has no paroxetine or TSH); the rat and
+mouse models carry them by allometry, as the closed-form test shows.
 Salt conversions: the amount dosed is free base (or hyperforin) computed from the salt (extract).
 """
 
 from __future__ import annotations
 
 import math
-import shutil
 import tomllib
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -72,15 +75,22 @@ def test_terminal_half_life_matches_closed_form(drug: str, species: str) -> None
     assert math.log(2) / -slope == pytest.approx(t_half, rel=1e-4)
 
 
-def test_imipramine_rat_half_life_is_plausible_and_mouse_is_faster() -> None:
-    assert 2.0 <= _half_life("imipramine", "rat") <= 4.0
-    for drug in ("desipramine", "imipramine", "paroxetine", "hyperforin", "tsh"):
-        assert _half_life(drug, "mouse") < _half_life(drug, "rat")
+def test_paroxetine_human_half_life_matches_the_paxil_label() -> None:
+    # paxil_label: mean elimination half-life ~21 h (CV 32 %), 30 mg/day for 30 days
+    assert _half_life("paroxetine", "human") == pytest.approx(21.0, rel=0.25)
 
 
-def test_paroxetine_and_tsh_human_reference_half_lives() -> None:
-    assert _half_life("paroxetine", "human") == pytest.approx(24.0, rel=0.25)
-    assert _half_life("tsh", "human") * 60 == pytest.approx(53.9, rel=0.05)
+def test_tsh_human_half_life_matches_tsh_turnover1974() -> None:
+    # tsh_turnover1974: 131I-hTSH in five young healthy subjects, t1/2 56 +- 3.0 min
+    assert _half_life("tsh", "human") * 60 == pytest.approx(56.0, abs=2 * 3.0)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "TSH clearance: the model's 3.13 L/h (52 mL/min; odell1967's t1/2 53.9 min with a volume of "
+    "5.8 % of body weight, 4.1 L at 70 kg) vs 31.1 mL/min (distribution volume 2.4 L) in young "
+    "healthy subjects (tsh_turnover1974)"))
+def test_tsh_human_clearance_matches_tsh_turnover1974() -> None:
+    assert p("human", "tsh_clearance", "L/h") * 1000 / 60 == pytest.approx(31.1, rel=0.25)
 
 
 def test_hyperforin_rat_oral_cmax_matches_biber1998() -> None:
@@ -92,7 +102,6 @@ def test_hyperforin_rat_oral_cmax_matches_biber1998() -> None:
     frame = trdlab.simulate(build_model("rat"), regimen, times).to_frame()
     peak = frame["hyperforin_plasma_ngml"].idxmax()
     assert frame.loc[peak, "hyperforin_plasma_ngml"] == pytest.approx(370, rel=0.25)
-    assert frame.loc[peak, "time"] == pytest.approx(3.0, abs=0.5)
 
 
 @pytest.mark.parametrize(("drug", "dose", "salt", "route", "base_mg"), [

@@ -6,13 +6,16 @@ rate matrix computed here with numpy from the parameter TABLES (values read from
 scaled by body weight here, not read from the model).
 
 Literature (expected values are published numbers, never runs of our code):
-- scopolamine, human, 0.5 mg i.v. over 15 min: end-of-infusion 5.00 ng/mL (renner2005) +-25 %
-  (V1 was chosen against it: a consistency check), AUC 369.4 ng min/mL (renner2005) +-30 % (CL is
-  from putcha1989, an independent study); terminal t1/2 ~220 min (ebert1998, s.c.) +-25 %;
+- scopolamine, human, 0.5 mg i.v. over 15 min: AUC 369.4 ng min/mL (renner2005) +-30 % (CL is
+  from putcha1989, an independent study); terminal t1/2 ~220 min (ebert1998, s.c.) +-25 % (Q was
+  solved for putcha1989's 4.5 h). The end-of-infusion 5.00 ng/mL of renner2005 set V1: it is
+  checked in tests/consistency/;
 - citalopram, human: t1/2 33 h (kraghsorensen1981) +-25 %; 40 mg/day oral at steady state
   ~300 nM, range 165-405 nM (citalopram_fachinfo_ch);
 - lithium: serum therapeutic range 0.6-1.2 mM (grandjean2009) for the mean steady-state serum
-  level of 900 mg/day Li2CO3 oral (human) and of 2 mmol/kg/day LiCl i.p. for 7 days (rat);
+  level of 900 mg/day Li2CO3 oral (human) and of 2 mmol/kg/day LiCl i.p. for 7 days (rat); closed
+  form: at a periodic steady state the mean brain level over an interval is the partition
+  coefficient times the mean serum level (d brain/dt = k (Kp serum - brain) integrates to zero);
 - rapamycin: 0.2 nmol i.c.v. (li2010) in the rat brain volume 0.0057 L/kg x 0.3 kg -> 117 nM.
 """
 
@@ -108,8 +111,6 @@ def test_scopolamine_human_iv_matches_renner2005_and_ebert1998() -> None:
     times = np.linspace(0.0, 24.0, 24 * 60 + 1)
     regimen = protocols.infusion("scopolamine", dose="0.5 mg", duration="15 min", species="human")
     frame = trdlab.simulate(model, regimen, times).to_frame()
-    end = frame.loc[frame["time"].sub(0.25).abs().idxmin(), "scopolamine_plasma_ngml"]
-    assert end == pytest.approx(5.00, rel=0.25)
     auc_ng_min_ml = np.trapezoid(frame["scopolamine_plasma_ngml"], frame["time"]) * 60
     assert auc_ng_min_ml == pytest.approx(369.4, rel=0.30)
     matrix, _ = _disposition_matrix("scopolamine", "human")
@@ -163,7 +164,13 @@ def test_lithium_serum_in_therapeutic_range_human_and_rat() -> None:
                               every="24 h", count=7)
     rat = trdlab.simulate(build_model("rat"), regimen, times).to_frame()
     assert 0.6 <= _mean_last_interval(rat, "lithium_serum_mm", 6 * 24) <= 1.2
-    assert rat["lithium_brain_mm"].iloc[-1] > 0
+    # closed form at the periodic steady state: mean brain = Kp x mean serum over the last interval
+    # (a 1-min grid there, so that the trapezoid rule resolves the i.p. absorption peak)
+    last_day = np.linspace(6 * 24.0, 7 * 24.0, 24 * 60 + 1)
+    steady = trdlab.simulate(build_model("rat"), regimen, np.concatenate([[0.0], last_day])).to_frame().iloc[1:]
+    partition = p("rat", "lithium_brain_partition", "dimensionless")
+    assert _mean_last_interval(steady, "lithium_brain_mm", 6 * 24) == pytest.approx(
+        partition * _mean_last_interval(steady, "lithium_serum_mm", 6 * 24), rel=1e-4)
 
 
 def test_rapamycin_icv_initial_brain_concentration() -> None:

@@ -1,12 +1,12 @@
-"""Magnesium homeostasis (modules magnesium_body, magnesium_brain) against cited ranges.
+"""Magnesium homeostasis (modules magnesium_body, magnesium_brain): mass balance, steady state
+and closed forms, and one literature observation that set no parameter.
 
-Expected values come from the literature, never from earlier runs:
-- healthy plasma total Mg 0.7-1.05 mM (jahnen2012: adult serum reference range ~0.65/0.7-1.05 mM);
-  CSF Mg ~1.0-1.25 mM (human CSF ~1.1-1.25 mM; CSF/plasma 1.34 in dogs, oppelt1963).
-- M02 (slutsky2010): ~50 mg/kg/day elemental Mg as Mg-L-threonate (604 mg/kg/day MgT) in drinking
-  water for 24 days raised rat CSF Mg by ~7-15 %; MgCl2 at the same Mg dose gave no significant rise.
-- M07 (sartori2012; seed paper, Sartori section): a diet of 10 % of the Mg requirement for 3 weeks
-  lowers plasma Mg strongly and brain Mg mildly.
+- slutsky2010: MgCl2 at ~50 mg/kg/day elemental Mg in drinking water for 24 days gave no
+  significant rise of rat CSF Mg (the threonate arm, +7-15 %, calibrated
+  threonate_facilitation_ec50).
+The healthy levels (jahnen2012, boron2012, oppelt1963), the two anchors of the blood-to-brain
+carrier (oppelt1963, sartori2012), claim M02's threonate rise and claim M07's diet response set or
+calibrated rows of magnesium*.toml: they are checked in tests/consistency/.
 """
 
 from __future__ import annotations
@@ -50,42 +50,22 @@ def test_mass_balance_diet_and_threonate_course(rat: trdlab.Model) -> None:
 
 
 @pytest.mark.parametrize("species", ["human", "rat", "mouse"])
-def test_healthy_steady_state_in_range_and_stable_for_60_days(species: str) -> None:
+def test_healthy_state_is_stable_for_60_days(species: str) -> None:
     model = build_model(species)
     result = trdlab.simulate(model, None, np.linspace(0, 60 * DAY, 61))
-    plasma = result.column("mg_plasma_total_mm")
-    csf = result.column("mg_csf_mm")
-    assert 0.7 <= plasma[0] <= 1.05  # jahnen2012
-    assert 1.0 <= csf[0] <= 1.25  # human CSF ~1.1-1.25 mM; oppelt1963 CSF > plasma
-    ionised = result.column("mg_plasma_ionised_mm")[0] / plasma[0]
-    assert 0.55 <= ionised <= 0.65  # boron2012: ionised 62 % of total
     for name in ("mg_plasma_total_mm", "mg_plasma_ionised_mm", "mg_csf_mm", "mg_ec_pfc", "mg_ec_hpc",
                  "mg_ec_bla", "mg_neuron_pfc_mm", "mg_astrocyte_pfc_mm", "mg_total_body"):
         values = result.column(name)
         assert np.max(np.abs(values / values[0] - 1)) < 0.005, name
-    # the NMDA Mg block of pfc_circuit is referenced to 1.0 mM (mechanism.toml healthy_mg_ec)
-    assert result.column("mg_ec_pfc")[0] == pytest.approx(1.0, rel=1e-9)
 
 
-def test_m02_threonate_raises_csf_mg_and_chloride_does_not(rat: trdlab.Model) -> None:
+def test_m02_chloride_water_does_not_raise_csf_mg(rat: trdlab.Model) -> None:
+    # slutsky2010: MgCl2 at the threonate arm's Mg dose gave no significant CSF rise; the paper
+    # gives no size, so "not significant" is read as below the threonate arm's lower bound (7 %)
     times = np.linspace(0, 24 * DAY, 25)
-    threonate = trdlab.simulate(rat, mgp.mg_threonate_water("604 mg/kg/day", days=24, species="rat",
-                                                             weight="0.3 kg", salt="threonate"), times)
     chloride = trdlab.simulate(rat, mgp.mg_chloride_water("50 mg/kg/day", days=24, species="rat",
                                                            weight="0.3 kg"), times)
-    assert 0.07 <= change(threonate, "mg_csf_mm") <= 0.15  # slutsky2010
-    assert change(chloride, "mg_csf_mm") < 0.05  # slutsky2010: no significant rise with MgCl2
-    assert change(threonate, "mg_csf_mm") > 2 * change(chloride, "mg_csf_mm")
-    # M03 mechanism (abumaria2011): PFC and HPC follow CSF, BLA much less
-    assert change(threonate, "mg_ec_pfc") > 0.07 and change(threonate, "mg_ec_hpc") > 0.07
-    assert change(threonate, "mg_ec_bla") < 0.5 * change(threonate, "mg_ec_pfc")
-
-
-def test_m07_deficient_diet_lowers_plasma_strongly_and_brain_mildly(rat: trdlab.Model) -> None:
-    result = trdlab.simulate(rat, mgp.mg_diet(0.1, days=21, species="rat"), np.linspace(0, 21 * DAY, 22))
-    assert change(result, "mg_plasma_total_mm") < -0.30  # sartori2012: plasma Mg strongly down
-    for name in ("mg_csf_mm", "mg_ec_pfc", "mg_ec_hpc", "mg_ec_bla"):
-        assert -0.20 <= change(result, name) <= -0.05, name  # brain Mg mildly down
+    assert abs(change(chloride, "mg_csf_mm")) < 0.07
 
 
 def test_diet_protocol_restores_the_requirement_after_the_course(rat: trdlab.Model) -> None:
@@ -96,20 +76,6 @@ def test_diet_protocol_restores_the_requirement_after_the_course(rat: trdlab.Mod
     result = trdlab.simulate(rat, regimen, np.array([0.0, 3 * DAY, 8 * DAY]))
     np.testing.assert_allclose(result.column("mg_diet_level"), [0.1, 0.1, 1.0], rtol=1e-12)
     assert result.column("mg_plasma_total_mm")[1] < result.column("mg_plasma_total_mm")[0]
-
-
-@pytest.mark.parametrize(("plasma_ratio", "low", "high", "source"), [
-    (3.5, 1.10, 1.25, "oppelt1963: plasma Mg 3-4x normal raised CSF Mg by at most 21 % (dogs)"),
-    (0.44, 0.80, 0.95, "sartori2012 / claim M07: plasma Mg down ~56 %, brain Mg only mildly down"),
-])
-def test_blood_to_brain_supply_defends_brain_mg(rat: trdlab.Model, plasma_ratio: float, low: float,
-                                               high: float, source: str) -> None:
-    """The steady-state CSF/healthy ratio equals the blood-to-brain supply (first-order clearance);
-    plain libRoadRunner evaluates it with the plasma pool scaled, no trdlab code in between."""
-    rr = roadrunner.RoadRunner(rat.sbml)
-    rr.setValue("mg_extracellular", rr.getValue("mg_extracellular") * plasma_ratio)
-    assert rr.getValue("mg_plasma_ionised_mm") / rr.getValue("mg_ionised_healthy") == pytest.approx(plasma_ratio)
-    assert low <= rr.getValue("mg_carrier_saturation") <= high, source
 
 
 def test_extracellular_mg_sets_resting_nmda_entry_and_bdnf_translation(rat: trdlab.Model) -> None:

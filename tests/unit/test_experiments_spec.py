@@ -62,12 +62,14 @@ def test_packaged_library_loads_and_uses_ledger_ids() -> None:
     assert isinstance(experiments, tuple)
     assert sorted(LIBRARY.glob("*.toml")), "the packaged experiments folder ships at least its header file"
     claims = {c.id for c in load_ledger()}
-    assert all(e.id in claims for e in experiments)
+    assert all(e.id in claims or e.verification for e in experiments)
 
 
 def test_a_valid_experiment_loads_as_data(tmp_path: Path) -> None:
     (experiment,) = load_experiments(write(tmp_path, GOOD))
-    assert experiment.file == "preclinical.toml" and experiment.kind == "validation"
+    # kind is derived, not read: the packaged mechanism rows name P07 in fitted_to (the glutamate window)
+    assert experiment.file == "preclinical.toml" and experiment.kind == "calibration"
+    assert experiment.checks[0].kind == "calibration"
     assert [a.name for a in experiment.arms] == ["vehicle", "k10", "k20"]
     assert experiment.arm("vehicle").regimen("rat") is None
     (k10,) = experiment.arm("k10").regimen("rat").events
@@ -192,3 +194,14 @@ def test_duplicate_ids_and_missing_folder(tmp_path: Path) -> None:
     write(tmp_path, GOOD, "again.toml")
     assert "also defined in again.toml" in problem(tmp_path)
     assert "does not exist" in problem(tmp_path / "missing")
+
+
+def test_kind_calibration_cannot_be_written_in_a_file(tmp_path: Path) -> None:
+    with pytest.raises(ExperimentError, match="derived from the parameter tables"):
+        load_experiments(write(tmp_path, GOOD.replace('kind = "validation"', 'kind = "calibration"')))
+
+
+def test_an_experiment_no_row_is_fitted_to_is_validation(tmp_path: Path) -> None:
+    # P12 (extrasynaptic NR2B) is named by no fitted_to in the packaged tables
+    (experiment,) = load_experiments(write(tmp_path, GOOD.replace('id = "P07"', 'id = "P12"')))
+    assert experiment.kind == "validation" and {c.kind for c in experiment.checks} == {"validation"}

@@ -359,3 +359,54 @@ def test_public_names_are_documented_and_fully_annotated() -> None:
             signature = inspect.signature(obj)
             assert all(p.annotation is not inspect.Parameter.empty for p in signature.parameters.values()), name
             assert signature.return_annotation is not inspect.Signature.empty, name
+
+
+# ---- data, not code: covariates.toml -------------------------------------------------------------
+
+def test_a_typo_in_a_population_key_is_a_named_error() -> None:
+    bad = {**TABLES["mdd"], "iiv_": True, "age": {**TABLES["mdd"]["age"], "sdd": 1.0}}
+    with pytest.raises(PopulationError) as info:
+        PopulationSpec.from_mapping("typo", bad, "test")
+    message = str(info.value)
+    assert "[typo] iiv_: unknown field" in message and "[typo.age] sdd: unknown field" in message
+
+
+def test_the_covariates_are_the_tables_of_covariates_toml() -> None:
+    from trdlab.population import load_covariate_library
+
+    data = tomllib.loads((LIBRARY / "covariates.toml").read_text(encoding="utf-8"))
+    library = load_covariate_library()
+    assert COVARIATES == tuple(data["covariates"]) == library.names
+    assert [(k.covariate, k.parameter, k.operation, k.reason) for k in library.links] == [
+        (k["covariate"], k["parameter"], k["operation"], k["reason"]) for k in data["links"]]
+    assert all(reason for _, reason in library.weight_independent)
+
+
+def test_a_covariates_file_with_problems_lists_each(tmp_path: Path) -> None:
+    from trdlab.population.definitions import library_from_mapping
+
+    data = tomllib.loads((LIBRARY / "covariates.toml").read_text(encoding="utf-8"))
+    data["links"][1]["operaton"] = data["links"][1].pop("operation")
+    data["covariates"]["sex"] = {"type": "categorical"}
+    with pytest.raises(PopulationError) as info:
+        library_from_mapping(data, "covariates.toml")
+    message = str(info.value)
+    assert "links.1.operaton: unknown key" in message and "links.1.operation: missing" in message
+    assert "covariates.sex: " in message and "categories" in message
+
+
+def test_the_covariate_links_come_from_the_library_folder(tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "library"
+    shutil.copytree(LIBRARY, root)
+    text = (root / "covariates.toml").read_text(encoding="utf-8")
+    text = text.replace('parameter = "ssri_creb_gain"\noperation = "scale"', 'parameter = "ssri_creb_gain"\noperation = "set"')
+    text = text.replace('[[weight_independent]]\nparameter = "brain_volume"', '[[weight_independent]]\nparameter = "x"')
+    (root / "covariates.toml").write_text(text, encoding="utf-8")
+    covariates = sample_population(population_spec("mdd").with_iiv(False), 50, 3).covariates
+    packaged, changed = parameter_overrides(covariates), parameter_overrides(covariates, model=covariate_model(root=root))
+    np.testing.assert_array_equal(changed["ssri_creb_gain"], covariates["ssri_adaptation_gain"])  # set, not scaled
+    assert not np.array_equal(packaged["ssri_creb_gain"], changed["ssri_creb_gain"])
+    assert "brain_volume" in changed.columns and "brain_volume" not in packaged.columns
+    assert_frame_equal(packaged["mg_dietary_intake"].to_frame(), changed["mg_dietary_intake"].to_frame())

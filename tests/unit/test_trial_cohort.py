@@ -10,7 +10,9 @@ from trdlab.clinical import load_clinical_parameters, load_scale
 from trdlab.clinical.symptoms import draw_noise
 from trdlab.errors import TrialError
 from trdlab.trials import cohort as cohort_mod
+from trdlab.trials.design import load_design
 from trdlab.trials.mechanism import OBSERVABLES
+from trdlab.trials.run import CohortPlan, plan_cohort
 from trdlab.trials.scoring import ArmInfo, Cohort, score
 
 PARAMS = load_clinical_parameters()
@@ -32,6 +34,36 @@ def test_inclusion_takes_the_first_eligible_and_fails_with_a_clear_error() -> No
     np.testing.assert_array_equal(cohort_mod.include(np.array([10, 30, 20, 40]), 20, 2), [1, 2])
     with pytest.raises(TrialError, match="inclusion"):
         cohort_mod.include(np.array([10, 30]), 20, 2)
+
+
+def _noise_arrays(plan: CohortPlan, n: int) -> list[np.ndarray]:
+    noise = plan.noise
+    return [x[:n] for x in (noise.drive_half, noise.placebo, noise.relapse, noise.fluctuation, noise.items)]
+
+
+def test_same_seed_gives_the_same_cohort_bit_for_bit() -> None:
+    design = load_design("stard_level1")  # parallel, inclusion threshold and dropout: every stream is used
+    a, b = plan_cohort(design, n=40, seed=11), plan_cohort(design, n=40, seed=11)
+    pd.testing.assert_frame_equal(a.covariates, b.covariates, check_exact=True)
+    np.testing.assert_array_equal(a.assignment, b.assignment)
+    np.testing.assert_array_equal(a.dropout, b.dropout)
+    for x, y in zip(_noise_arrays(a, 40), _noise_arrays(b, 40)):
+        np.testing.assert_array_equal(x, y)
+    assert a.plans == b.plans
+    other = plan_cohort(design, n=40, seed=12)
+    assert not a.covariates.equals(other.covariates)
+
+
+def test_first_subjects_of_a_cohort_do_not_depend_on_n() -> None:
+    # inclusion takes the first eligible pool subjects, and pool subject i's covariates (column
+    # streams) and symptom draws (stream (SUBJECTS, i)) do not depend on the pool's size; dropout
+    # times come from their own stream, so they do not depend on the randomisation's draws
+    design = load_design("stard_level1")
+    small, large = plan_cohort(design, n=20, seed=5), plan_cohort(design, n=37, seed=5)
+    pd.testing.assert_frame_equal(large.covariates.iloc[:20], small.covariates, check_exact=True)
+    for x, y in zip(_noise_arrays(large, 20), _noise_arrays(small, 20)):
+        np.testing.assert_array_equal(x, y)
+    np.testing.assert_array_equal(large.dropout[:20], small.dropout)
 
 
 def test_period_grid_contains_zero_and_every_visit() -> None:

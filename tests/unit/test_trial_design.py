@@ -4,12 +4,14 @@ and regimen entries become the dose events computed by hand."""
 from __future__ import annotations
 
 import math
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from trdlab.dosing.clinical_protocols import administrations
 from trdlab.errors import DoseError, TrialError
+from trdlab.model.library import default_root
 from trdlab.trials.design import (
     builtin_designs,
     design_from_mapping,
@@ -172,3 +174,77 @@ def test_background_from_the_subject_alone_and_its_errors() -> None:
         background_regimen(design, weight_kg=70.0, start_h=0.0, end_h=48.0, therapy="ssri")
     with pytest.raises(DoseError, match="weight_kg"):
         arm_regimen(design.arm("ketamine"), weight_kg=0.0)
+
+
+# -- the file schema: named keys, every problem, times stored once, citations -----------------------
+def test_a_typo_in_a_key_is_a_named_error_with_a_suggestion() -> None:
+    mapping = load_design("zarate2006").to_dict()
+    mapping["arms"][0]["placbo"] = False
+    mapping["arms"][1]["regimen"][0]["evry"] = "2 d"
+    mapping["visit"] = mapping.pop("visits")
+    problems = validate_design(mapping)
+    assert any(p.startswith("arms[0].placbo: unknown key; did you mean 'placebo'?") for p in problems)
+    assert any(p.startswith("arms[1].regimen[0].evry: unknown key; did you mean 'every'?") for p in problems)
+    assert any(p.startswith("visit: unknown key; did you mean 'visits'?") for p in problems)
+    assert any(p.startswith("visits: missing") for p in problems)
+
+
+def test_problems_in_several_tables_of_one_file_are_all_listed() -> None:
+    mapping = load_design("stard_level1").to_dict()
+    mapping["visits"][2] = "3 lightyear"
+    mapping["arms"][0]["regimen"][1]["count"] = 0
+    mapping["dropout"] = {"fraction": 1.5}
+    mapping["background"] = {"protocol": "lithium", "at": "-1 d"}
+    mapping["inclusion"] = 90
+    fields = [p.split(":")[0] for p in validate_design(mapping)]
+    assert sorted(fields) == sorted(["visits[2]", "arms[0].regimen[1].count", "background.at", "dropout.fraction",
+                                     "inclusion"])
+
+
+def test_times_are_stored_once_and_the_hours_derived() -> None:
+    from dataclasses import fields, replace
+
+    from trdlab.trials.design import Dropout, RegimenEntry, TrialDesign
+
+    stored = {f.name for cls in (TrialDesign, RegimenEntry, Dropout) for f in fields(cls)}
+    assert not {name for name in stored if name.endswith(("_hours", "_per_day"))}
+    design = load_design("zarate2006")
+    longer = replace(design, visits=design.visits + ("14 d",), washout="2 d")
+    assert longer.visit_hours[-1] == 336.0 and longer.washout_hours == 48.0
+    assert longer.period_starts_hours == (0.0, 336.0 + 48.0)
+    entry = replace(design.arm("ketamine").regimen[0], at="90 min")
+    assert (entry.at_hours, entry.last_dose_hours) == (1.5, 1.5)
+
+
+def own_design(**changes: object) -> dict[str, object]:
+    mapping = {k: v for k, v in load_design("zarate2006").to_dict().items() if k != "reference"}
+    return {**mapping, "name": "my_trial", **changes}
+
+
+def test_a_users_design_may_give_a_free_citation_or_none(tmp_path: Path) -> None:
+    cited = design_from_mapping(own_design(citation="Doe J et al. A pilot trial. J Affect Disord 2030;1:1-9"))
+    assert (cited.reference, cited.citation) == (None, "Doe J et al. A pilot trial. J Affect Disord 2030;1:1-9")
+    assert design_from_mapping(cited.to_dict()) == cited
+    path = tmp_path / "mine.toml"
+    path.write_text('\n'.join(f"{k} = {v!r}".replace("'", '"') for k, v in own_design().items()
+                              if isinstance(v, (str, int, float)) and not isinstance(v, bool))
+                    + '\nvisits = ["1 d"]\n[[arms]]\nname = "a"\nregimen = [{ protocol = "ketamine_iv" }]\n'
+                    + '[[arms]]\nname = "b"\nplacebo = true\nregimen = [{ protocol = "saline_iv" }]\n')
+    uncited = load_design(path)
+    assert (uncited.reference, uncited.citation) == (None, None)
+    problems = validate_design(own_design(reference="doe2030"))
+    assert problems and problems[0].startswith("reference: 'doe2030' is not a key") and "citation =" in problems[0]
+
+
+def test_a_builtin_design_must_cite_a_bib_key() -> None:
+    path = builtin_designs()["zarate2006"]
+    problems = validate_design(own_design(citation="free text"), path)
+    assert [p.split(":")[0] for p in problems] == ["reference"]
+
+
+def test_named_populations_are_the_tables_of_the_populations_file() -> None:
+    names = list(tomllib.loads((default_root() / "populations.toml").read_text(encoding="utf-8")))
+    (problem,) = validate_design({**load_design("zarate2006").to_dict(), "population": "healthy"})
+    assert problem.startswith("population: 'healthy' is neither a named population") and ", ".join(names) in problem
+    for name in names:
+        assert validate_design({**load_design("zarate2006").to_dict(), "population": name}) == []

@@ -22,6 +22,7 @@ from trdlab.errors import TrialError
 from trdlab.trials.statistics import (
     Estimate,
     cohens_d,
+    cohens_d_point,
     cox_hazard_ratio,
     fit_mmrm,
     fit_random_intercept,
@@ -127,6 +128,32 @@ def test_odds_ratio_haldane_only_with_a_zero_cell_and_nan_dropped() -> None:
     se = math.sqrt(1 / 4.5 + 1 / 0.5 + 1 / 1.5 + 1 / 3.5)
     assert result.ci_high == pytest.approx(21.0 * math.exp(Z95 * se), rel=1e-12)
     assert math.isnan(odds_ratio([], [True]).estimate)
+
+
+@pytest.mark.parametrize(("a", "b", "c", "d", "alpha"), [(12, 5, 4, 9, 0.05), (30, 20, 25, 25, 0.1), (1, 9, 9, 1, 0.01)])
+def test_odds_ratio_is_woolf_interval_by_hand(a: int, b: int, c: int, d: int, alpha: float) -> None:
+    # Woolf (1955) written out: log OR -+ z_{1-alpha/2} sqrt(1/a + 1/b + 1/c + 1/d), no zero cell.
+    result = odds_ratio([True] * a + [False] * b, [True] * c + [False] * d, alpha=alpha)
+    log_or = math.log(a) + math.log(d) - math.log(b) - math.log(c)
+    half = stats.norm.ppf(1 - alpha / 2) * math.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
+    expected = (math.exp(log_or), math.exp(log_or - half), math.exp(log_or + half))
+    assert (result.estimate, result.ci_low, result.ci_high) == pytest.approx(expected, rel=1e-12)
+
+
+def test_odds_ratio_haldane_adds_half_to_every_cell_not_only_the_zero_one() -> None:
+    # cells 5, 0, 2, 3: Haldane-Anscombe gives 5.5 3.5 / (0.5 2.5); replacing only the zero
+    # cell by 0.5 (statsmodels' shift_zeros) would give 5 3 / (0.5 2) instead.
+    result = odds_ratio([True] * 5, [True] * 2 + [False] * 3)
+    assert result.estimate == pytest.approx(5.5 * 3.5 / (0.5 * 2.5), rel=1e-12)
+    assert result.estimate != pytest.approx(5 * 3 / (0.5 * 2), rel=1e-3)
+
+
+def test_cohens_d_point_is_the_estimate_of_cohens_d() -> None:
+    treatment, control = [3.0, 5.5, 4.0, 8.0], [1.0, 2.5, 2.0, 0.5, 3.0]
+    assert cohens_d_point(treatment, control) == cohens_d(treatment, control).estimate
+    assert cohens_d_point(np.array(treatment), np.array(control)) == cohens_d(treatment, control).estimate
+    assert math.isnan(cohens_d_point([1.0], [1.0, 2.0]))
+    assert math.isnan(cohens_d_point([3.0, 3.0], [3.0, 3.0]))
 
 
 # --- repeated-measures model ------------------------------------------------------------------

@@ -3,9 +3,11 @@
 The periodic steady state is the fixed point ``x* = Phi(x*)`` of the map ``Phi`` that
 takes the pre-dose state through one dosing interval (bolus at its start, or the
 overlapping infusions of earlier doses when ``dur > ii``). ``Phi`` is evaluated with
-the engine, so the method holds for nonlinear models too; it is solved by Newton's
-method with a finite-difference Jacobian (exact in one step for linear models) and
-polished by fixed-point iteration. The state at the record time is then read at the
+the engine, so the method holds for nonlinear models too; ``x* - Phi(x*) = 0`` is solved
+with :func:`scipy.optimize.root` (MINPACK's hybrid Powell method: a finite-difference
+Jacobian, then Broyden updates; exact in one Newton step for linear models), in amounts
+scaled by the largest amount after one interval, and accepted when
+``max|Phi(x*) - x*| <= 1e-10 max|Phi(x*)|``. The state at the record time is then read at the
 phase the lag time puts it at.
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy import optimize
 
 from trdlab.dosing.regimen import DoseEvent
 from trdlab.engines.base import Session
@@ -23,7 +26,11 @@ CONSTANT_INFUSION_PERIOD = 24.0
 """Period (model time units) used to solve a constant infusion's steady state."""
 
 _RTOL = 1e-10
-_MAX_NEWTON = 25
+"""Accepted residual of the fixed point, relative to the largest amount."""
+_XTOL = 1e-10
+"""Relative step size at which ``scipy.optimize.root`` stops."""
+_EPS = 1e-6
+"""Squared relative finite-difference step (1e-3): well above the engine's integration error."""
 
 
 def _profile(event: DoseEvent) -> tuple[float, list[tuple[float, float, float]]]:
@@ -74,29 +81,19 @@ def steady_state(
     def phi(x: np.ndarray) -> np.ndarray:
         return run(x, period)
 
-    x = np.asarray(start, dtype=float)
+    x0 = np.asarray(start, dtype=float)
+    scale = max(float(np.max(np.abs(phi(x0)), initial=0.0)), 1.0)  # unit of the solve: amounts ~ 1
+
+    def residual(y: np.ndarray) -> np.ndarray:
+        return phi(np.maximum(y, 0.0) * scale) / scale - y  # amounts stay non-negative
+
+    solution = optimize.root(residual, x0 / scale, method="hybr", options={"xtol": _XTOL, "eps": _EPS})
+    x = np.maximum(solution.x, 0.0) * scale
     fx = phi(x)
-    for _ in range(_MAX_NEWTON):
-        residual = fx - x
-        scale = max(float(np.max(np.abs(fx))), 1e-300)
-        if float(np.max(np.abs(residual))) <= _RTOL * scale:
-            break
-        jacobian = np.empty((x.size, x.size))
-        for i in range(x.size):
-            step = 1e-3 * max(abs(x[i]), scale, 1.0)
-            shifted = x.copy()
-            shifted[i] += step
-            jacobian[:, i] = (phi(shifted) - fx) / step
-        try:
-            delta = np.linalg.solve(jacobian - np.eye(x.size), -residual)
-        except np.linalg.LinAlgError:
-            delta = residual  # singular: fall back to a fixed-point step
-        x = np.maximum(x + delta, 0.0)
-        fx = phi(x)
-    else:
+    if float(np.max(np.abs(fx - x), initial=0.0)) > _RTOL * max(float(np.max(np.abs(fx), initial=0.0)), 1e-300):
         raise SimulationError(
-            f"steady state of the ss={event.ss} record at t={t_record:g} did not converge in "
-            f"{_MAX_NEWTON} Newton steps; check that the model has a periodic steady state "
+            f"steady state of the ss={event.ss} record at t={t_record:g} did not converge "
+            f"({solution.message.strip()}); check that the model has a periodic steady state "
             "(e.g. that the drug is eliminated)"
         )
     if lag == 0.0:

@@ -9,22 +9,31 @@ from __future__ import annotations
 
 import math
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, cast
 
 from trdlab.errors import ExperimentError
+from trdlab.experiments import provenance
 from trdlab.experiments.ledger import LEDGER, load_ledger
+from trdlab.experiments.readouts import READOUTS
+from trdlab.experiments.readouts.nca import CRITERIA, STATISTICS, NcaCheck
+from trdlab.experiments.readouts.trial import METRICS, Cohort, Metric, Subgroup, TrialCheck
 from trdlab.experiments.spec import (
-    COMPARISONS, EXPECTS, KINDS, STATS, Arm, Check, Dose, Experiment, Fail, Figure, time_h,
+    COMPARISONS, EXPECTS, STATS, AnyCheck, Arm, Check, Dose, Experiment, Fail, Figure, time_h,
 )
 from trdlab.model.library import SPECIES, default_root, load_references
 
 LIBRARY = Path(__file__).with_name("library")
-_EXPERIMENT = {"id", "title", "species", "citation", "kind", "until", "step", "figure", "arm", "check", "discrepancy"}
+_EXPERIMENT = {"id", "title", "species", "citation", "kind", "until", "step", "figure", "arm", "check", "discrepancy",
+               "verification", "cohort"}
 _ARM = {"name", "genotype", "parameters", "doses"}
-_CHECK = {"observable", "arm", "reference", "expect", "label", "at", "window", "stat", "min_effect",
+_CHECK = {"id", "readout", "observable", "arm", "reference", "expect", "label", "at", "window", "stat", "min_effect",
           "max_change", "low", "high", "other_arm", "other_reference"}
+_NCA = {"id", "readout", "observable", "arm", "statistic", "expect", "unit", "label", "expected", "tolerance", "low",
+        "high", "reference", "terminal_from", "note"}
+_TRIAL = {"id", "readout", "metric", "arm", "visit", "label", "cohort", "control", "low", "high", "after", "subgroup"}
+_COHORT = {"name", "design", "n", "seed", "extra_visits", "scale", "population", "arms", "all_comers"}
 
 
 @dataclass(frozen=True)
@@ -79,10 +88,27 @@ def load_experiments(
             problems.append(f"{experiment.file}: {experiment.id}: id: also defined in {seen[experiment.id]}; "
                             "keep one experiment per claim")
         seen.setdefault(experiment.id, experiment.file)
+    targets = provenance.calibration_targets(root)
+    checks = {e.id: [c.id for c in e.checks] for e in experiments}
+    # the packaged tables' targets are the packaged experiments; a user's own folder need not hold them
+    unresolved = provenance.unresolved_targets(targets, checks) if folder.resolve() == LIBRARY.resolve() else []
+    for target in unresolved:
+        problems.append(f"parameter tables: fitted_to {target!r} ({', '.join(targets[target])}) names no experiment "
+                        "or check; use an experiment id, 'id.check' or 'external:<what>'")
     if problems:
         head = "" if len(problems) == 1 else f"{len(problems)} problems in the experiments:\n  "
         raise ExperimentError(head + "\n  ".join(problems))
-    return tuple(experiments)
+    return tuple(derive_kinds(e, targets) for e in experiments)
+
+
+def derive_kinds(experiment: Experiment, targets: Mapping[str, object]) -> Experiment:
+    """The experiment with each check's kind and its own kind derived from the fitted rows' targets."""
+    checks = tuple(replace(c, kind=provenance.check_kind(experiment.id, c.id, targets)) for c in experiment.checks)
+    if experiment.kind == "prediction":
+        kind = "prediction"
+    else:
+        kind = "calibration" if any(c.kind == "calibration" for c in checks) else "validation"
+    return replace(experiment, checks=checks, kind=kind)  # type: ignore[arg-type]
 
 
 def _genotypes(path: Path) -> dict[str, dict[str, float]] | None:
@@ -112,12 +138,25 @@ def parse_experiment(row: Mapping[str, object], file: str, index: int, context: 
         return ExperimentError(f"{file}: {ident}: {field}: {message}")
 
     _keys(row, _EXPERIMENT, "experiment", fail)
-    if ident not in context.claims:
-        raise fail("id", f"{ident!r} is not a claim of the ledger (ledger.toml); use a ledger id")
-    species, kind = _choice(row, "species", SPECIES, fail), _choice(row, "kind", KINDS, fail)
+    verification = row.get("verification", False)
+    if not isinstance(verification, bool):
+        raise fail("verification", "give true (a literature check that is no claim of the paper) or leave it out")
+    if ident not in context.claims and not verification:
+        raise fail("id", f"{ident!r} is not a claim of the ledger (ledger.toml); use a ledger id, or set "
+                   "verification = true for a literature check of the model")
+    declared = row.get("kind", "validation")
+    if declared not in ("prediction", "validation"):
+        raise fail("kind", f"{declared!r}: only kind = \"prediction\" is written in a file; calibration vs validation "
+                   "is derived from the parameter tables' fitted_to")
     citation = _text(row, "citation", fail)
     if citation not in context.references:
         raise fail("citation", f"bib key {citation!r} is not in references.bib; add the entry or fix the key")
+    discrepancy = row.get("discrepancy", "")
+    if not isinstance(discrepancy, str):
+        raise fail("discrepancy", "not text; give the known reason the model fails this claim, or leave it out")
+    if "cohort" in row:
+        return _trial_experiment(row, ident, file, declared, citation, discrepancy.strip(), verification, fail)
+    species = _choice(row, "species", SPECIES, fail)
     until, step = _text(row, "until", fail), _text(row, "step", fail)
     until_h, step_h = _time(until, "until", fail), _time(step, "step", fail)
     if until_h <= 0 or step_h <= 0 or until_h / step_h > 200_000:
@@ -129,19 +168,13 @@ def parse_experiment(row: Mapping[str, object], file: str, index: int, context: 
     names = [a.name for a in arms]
     if len(set(names)) != len(names):
         raise fail("arm", f"arm names {names} repeat; give each arm its own name")
-    checks = tuple(_check(c, i, kind, names, fail) for i, c in enumerate(_list(row, "check", fail)))
-    if not checks:
-        raise fail("check", "no [[experiment.check]]; give at least one check")
-    labels = [c.label for c in checks]
-    if len(set(labels)) != len(labels):
-        raise fail("check", f"labels {labels} repeat; give the checks distinct 'label's")
+    checks = _checks(row, lambda c, i: _any_check(c, i, declared, names, fail), fail)
     figure = _figure(row.get("figure"), checks, until, until_h, fail)
-    discrepancy = row.get("discrepancy", "")
-    if not isinstance(discrepancy, str):
-        raise fail("discrepancy", "not text; give the known reason the model fails this claim, or leave it out")
-    experiment = Experiment(ident, _text(row, "title", fail), species, citation, kind, until, step,  # type: ignore[arg-type]
-                            arms, checks, figure, file, discrepancy.strip())
+    experiment = Experiment(ident, _text(row, "title", fail), species, citation, declared, until, step,
+                            arms, checks, figure, file, discrepancy.strip(), verification)
     for i, check in enumerate(checks):
+        if not isinstance(check, Check):
+            continue
         first, last = check.span_h
         if first < experiment.start_h or last > until_h or first > last:
             raise fail(f"check[{i}].{'window' if check.window else 'at'}",
@@ -149,9 +182,150 @@ def parse_experiment(row: Mapping[str, object], file: str, index: int, context: 
     return experiment
 
 
+def _checks(row: Mapping[str, object], parse: object, fail: Fail) -> tuple[AnyCheck, ...]:
+    checks = tuple(parse(c, i) for i, c in enumerate(_list(row, "check", fail)))  # type: ignore[operator]
+    if not checks:
+        raise fail("check", "no [[experiment.check]]; give at least one check")
+    labels = [c.label for c in checks]
+    if len(set(labels)) != len(labels):
+        raise fail("check", f"labels {labels} repeat; give the checks distinct 'label's")
+    ids = [c.id for c in checks]
+    if len(set(ids)) != len(ids):
+        raise fail("check", f"check ids {ids} repeat; give each check its own id")
+    return checks
+
+
+def _check_id(row: Mapping[str, object], index: int, fail: Fail, where: str) -> str:
+    ident = row.get("id", str(index + 1))
+    if not isinstance(ident, str) or not ident or "." in ident:
+        raise fail(f"{where}.id", f"{ident!r}: give a short name without dots (fitted_to names it as 'EXP.id')")
+    return ident
+
+
+def _any_check(row: object, index: int, kind: str, arms: list[str], fail: Fail) -> AnyCheck:
+    where = f"check[{index}]"
+    readout = row.get("readout", "ratio") if isinstance(row, dict) else "ratio"
+    if readout not in READOUTS or readout == "trial":
+        raise fail(f"{where}.readout", f"{readout!r}: use ratio or nca here (trial checks need [[experiment.cohort]])")
+    if readout == "nca":
+        return _nca_check(row, index, arms, fail)
+    return _check(row, index, kind, arms, fail)
+
+
+def _nca_check(row: object, index: int, arms: list[str], fail: Fail) -> NcaCheck:
+    where = f"check[{index}]"
+    _keys(row, _NCA, where, fail)
+    assert isinstance(row, dict)
+    observable, arm, unit = (_text(row, k, fail, where) for k in ("observable", "arm", "unit"))
+    if arm not in arms:
+        raise fail(f"{where}.arm", f"no arm {arm!r}; arms: {', '.join(arms)}")
+    statistic, expect = row.get("statistic"), row.get("expect")
+    if statistic not in STATISTICS:
+        raise fail(f"{where}.statistic", f"{statistic!r}: use one of {', '.join(STATISTICS)}")
+    if expect not in CRITERIA:
+        raise fail(f"{where}.expect", f"{expect!r}: an NCA check expects one of {', '.join(CRITERIA)}")
+    numbers = {k: row[k] for k in ("expected", "tolerance", "low", "high") if k in row}
+    for key, value in numbers.items():
+        if not _is_number(value):
+            raise fail(f"{where}.{key}", f"{value!r}: give a finite number")
+    needed = {"within": ("expected", "tolerance"), "between": ("low", "high"), "after": ()}[expect]
+    for key in needed:
+        if key not in numbers:
+            raise fail(f"{where}.{key}", f"missing; expect = {expect!r} needs {' and '.join(needed)}")
+    if expect == "after":
+        _text(row, "reference", fail, where)
+    terminal = _time(row.get("terminal_from", "0 h"), f"{where}.terminal_from", fail)
+    label = str(row.get("label") or f"{statistic} of {observable} ({arm})")
+    value = {k: float(v) for k, v in numbers.items()}
+    return NcaCheck(observable, arm, statistic, expect, unit, label, _check_id(row, index, fail, where),
+                    expected=value.get("expected"), tolerance=value.get("tolerance"), low=value.get("low"),
+                    high=value.get("high"), reference=row.get("reference"), terminal_from_h=terminal,
+                    note=str(row.get("note", "")))
+
+
+def _trial_experiment(row: Mapping[str, object], ident: str, file: str, declared: str, citation: str,
+                      discrepancy: str, verification: bool, fail: Fail) -> Experiment:
+    for key in ("arm", "until", "step", "figure"):
+        if key in row:
+            raise fail(key, "a trial experiment ([[experiment.cohort]]) has no simulated arms, grid or figure")
+    species = row.get("species", "human")
+    if species != "human":
+        raise fail("species", "virtual trials run on the human model; write species = \"human\" or leave it out")
+    cohorts = tuple(_cohort(c, i, fail) for i, c in enumerate(_list(row, "cohort", fail)))
+    if not cohorts:
+        raise fail("cohort", "no [[experiment.cohort]]; give at least one")
+    names = [c.name for c in cohorts]
+    if len(set(names)) != len(names):
+        raise fail("cohort", f"cohort names {names} repeat")
+    checks = _checks(row, lambda c, i: _trial_check(c, i, names, fail), fail)
+    return Experiment(ident, _text(row, "title", fail), "human", citation, declared, "", "", (), checks,  # type: ignore[arg-type]
+                      Figure((), ""), file, discrepancy, verification, cohorts)
+
+
+def _cohort(row: object, index: int, fail: Fail) -> Cohort:
+    where = f"cohort[{index}]"
+    _keys(row, _COHORT, where, fail)
+    assert isinstance(row, dict)
+    name, design = _text(row, "name", fail, where), _text(row, "design", fail, where)
+    from trdlab.trials.design import builtin_designs
+
+    if design not in builtin_designs():
+        raise fail(f"{where}.design", f"{design!r} is not a built-in design; use one of {', '.join(builtin_designs())}")
+    for key in ("n", "seed"):
+        value = row.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < (1 if key == "n" else 0):
+            raise fail(f"{where}.{key}", f"{value!r}: give a whole number ({'>= 1' if key == 'n' else '>= 0'})")
+    for key in ("extra_visits", "arms"):
+        value = row.get(key, [])
+        if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            raise fail(f"{where}.{key}", "give a list of names")
+    for text in row.get("extra_visits", []):
+        _time(text, f"{where}.extra_visits", fail)
+    all_comers = row.get("all_comers", False)
+    if not isinstance(all_comers, bool):
+        raise fail(f"{where}.all_comers", "give true or false")
+    return Cohort(name, design, int(row["n"]), int(row["seed"]), tuple(row.get("extra_visits", [])),
+                  row.get("scale"), row.get("population"), tuple(row.get("arms", [])), all_comers)
+
+
+def _trial_check(row: object, index: int, cohorts: list[str], fail: Fail) -> TrialCheck:
+    where = f"check[{index}]"
+    _keys(row, _TRIAL, where, fail)
+    assert isinstance(row, dict)
+    if row.get("readout") != "trial":
+        raise fail(f"{where}.readout", "checks of a trial experiment need readout = \"trial\"")
+    metric = row.get("metric")
+    if not isinstance(metric, str) or metric not in METRICS:
+        raise fail(f"{where}.metric", f"{metric!r}: use one of {', '.join(METRICS)}")
+    arm, visit, label = (_text(row, k, fail, where) for k in ("arm", "visit", "label"))
+    cohort = row.get("cohort", cohorts[0])
+    if cohort not in cohorts:
+        raise fail(f"{where}.cohort", f"no cohort {cohort!r}; cohorts: {', '.join(cohorts)}")
+    numbers = {k: row[k] for k in ("low", "high") if k in row}
+    if not numbers or not all(_is_number(v) for v in numbers.values()):
+        raise fail(f"{where}.low", "give low and/or high as finite numbers")
+    if metric in ("effect_size_d", "item_p_value") and not row.get("control"):
+        raise fail(f"{where}.control", f"metric {metric!r} needs control = ARM")
+    if metric == "remitters_late":
+        _time(row.get("after"), f"{where}.after", fail)
+    subgroup = None
+    if "subgroup" in row:
+        group = row["subgroup"]
+        if not (isinstance(group, dict) and set(group) == {"cohort", "arm", "visit", "response"}
+                and group["cohort"] in cohorts and isinstance(group["response"], bool)):
+            raise fail(f"{where}.subgroup", "give { cohort = NAME, arm = ARM, visit = VISIT, response = true|false } "
+                       f"with a cohort of {', '.join(cohorts)}")
+        subgroup = Subgroup(group["cohort"], str(group["arm"]), str(group["visit"]), group["response"])
+    bounds = {k: float(v) for k, v in numbers.items()}
+    return TrialCheck(cast(Metric, metric), arm, visit, label, cohort, _check_id(row, index, fail, where),
+                      control=row.get("control"), low=bounds.get("low"), high=bounds.get("high"),
+                      after=row.get("after"), subgroup=subgroup)
+
+
 def _arm(row: object, index: int, species: str, fail: Fail, context: Context) -> Arm:
     _keys(row, _ARM, f"arm[{index}]", fail)
-    name = _text(row, "name", fail, f"arm[{index}]")  # type: ignore[arg-type]
+    assert isinstance(row, dict)
+    name = _text(row, "name", fail, f"arm[{index}]")
     where = f"arm[{name}]"
     overrides: dict[str, float] = {}
     genotype = row.get("genotype")
@@ -175,6 +349,8 @@ def _arm(row: object, index: int, species: str, fail: Fail, context: Context) ->
 def _check(row: object, index: int, kind: str, arms: list[str], fail: Fail) -> Check:
     where = f"check[{index}]"
     _keys(row, _CHECK, where, fail)
+    assert isinstance(row, dict)
+    ident = _check_id(row, index, fail, where)
     observable, arm, reference = (_text(row, k, fail, where) for k in ("observable", "arm", "reference"))
     expect = row.get("expect")
     if expect is None and kind != "prediction":
@@ -210,7 +386,8 @@ def _check(row: object, index: int, kind: str, arms: list[str], fail: Fail) -> C
     if expect == "between" and not ("low" in row and "high" in row and row["low"] < row["high"]):
         raise fail(f"{where}.low", "between needs both low and high with low < high")
     label = row.get("label") or _label(row, observable, arm, reference, window, stat)
-    return Check(observable, arm, reference, expect, str(label), None if window else str(row["at"]), window, stat,
+    return Check(observable, arm, reference, expect, str(label), ident, "validation",
+                 None if window else str(row["at"]), window, stat,
                  other_arm=named.get("other_arm"), other_reference=named.get("other_reference"),
                  **{k: float(v) for k, v in numbers.items()})
 
@@ -224,8 +401,8 @@ def _label(row: Mapping[str, object], observable: str, arm: str, reference: str,
     return f"{observable} {what} {when}"
 
 
-def _figure(row: object, checks: tuple[Check, ...], until: str, until_h: float, fail: Fail) -> Figure:
-    default = tuple(dict.fromkeys(c.observable for c in checks))
+def _figure(row: object, checks: tuple[AnyCheck, ...], until: str, until_h: float, fail: Fail) -> Figure:
+    default = tuple(dict.fromkeys(c.observable for c in checks if isinstance(c, (Check, NcaCheck))))
     if row is None:
         return Figure(default, until)
     if not isinstance(row, dict) or set(row) - {"observables", "until"}:

@@ -5,6 +5,9 @@ output grid (:meth:`~trdlab.experiments.spec.Experiment.times`) with its regimen
 overrides, the readouts (:mod:`trdlab.experiments.readouts`) are computed from those results and
 compared with the expectations. Nothing is written back to the experiment or the ledger.
 
+Trial experiments (``cohorts``) run their virtual trials instead (:mod:`~trdlab.experiments.readouts.trial`;
+cohorts with equal keys are simulated once per :func:`run_experiments` call and shared).
+
 Status: ``pass`` (every check holds), ``fail`` (at least one does not), ``prediction`` (a
 ``kind = "prediction"`` experiment: measured values are reported, not judged) or ``error`` (the
 model could not be built, a name is not in the model or an arm failed to simulate; the reason is
@@ -15,13 +18,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Literal, Mapping, MutableMapping, Sequence
+from typing import Any, Callable, Iterable, Literal, Mapping, MutableMapping, Sequence
 
+from trdlab.clinical.parameters import ClinicalParameters, load_clinical_parameters
 from trdlab.engines.base import Engine
 from trdlab.errors import ExperimentError, TrdlabError
 from trdlab.experiments.loading import load_experiments
-from trdlab.experiments.readouts import passes, readout
-from trdlab.experiments.spec import Check, Experiment
+from trdlab.experiments.readouts import nca, ratio, trial
+from trdlab.experiments.spec import AnyCheck, Check, Experiment
 from trdlab.model.build import build_model
 from trdlab.model.sbml_model import Model
 from trdlab.result import Result
@@ -39,6 +43,9 @@ class CheckOutcome:
     value: float
     expected: str
     passed: bool | None
+    id: str = ""
+    kind: str = "validation"
+    """``calibration`` when a parameter was fitted to this check, else ``validation``."""
 
 
 @dataclass(frozen=True)
@@ -58,43 +65,86 @@ class ExperimentOutcome:
     experiment: Experiment | None = field(default=None, repr=False, compare=False)
 
     def record(self) -> dict[str, object]:
-        """JSON-ready ``{id, status, measured, expected, citation, reason}`` (non-finite values as text)."""
+        """JSON-ready ``{id, status, kind, measured, expected, citation, reason, checks}`` (non-finite values as text).
+
+        ``checks`` lists each check with its own ``kind`` (calibration | validation) and verdict.
+        """
         measured = {k: v if math.isfinite(v) else str(v) for k, v in self.measured.items()}
-        return {"id": self.id, "status": self.status, "measured": measured, "expected": self.expected,
-                "citation": self.citation, "reason": self.reason}
+        checks = [{"id": c.id, "label": c.label, "kind": c.kind, "value": c.value if math.isfinite(c.value) else str(c.value),
+                   "expected": c.expected, "passed": c.passed} for c in self.checks]
+        return {"id": self.id, "status": self.status, "kind": self.kind, "measured": measured, "expected": self.expected,
+                "citation": self.citation, "reason": self.reason, "checks": checks}
+
+    @property
+    def validation_passed(self) -> bool:
+        """True when the experiment passed and at least one of its checks is validation (not fitted to)."""
+        return self.status == "pass" and any(c.kind == "validation" for c in self.checks)
 
 
 def run_experiment(
-    experiment: Experiment, *, models: MutableMapping[str, Model] | None = None, engine: Engine | None = None
+    experiment: Experiment, *, models: MutableMapping[str, Model] | None = None, engine: Engine | None = None,
+    cohorts: MutableMapping[tuple[object, ...], Any] | None = None, trial_n: int | None = None,
+    params: ClinicalParameters | None = None,
 ) -> ExperimentOutcome:
-    """Simulate every arm of ``experiment`` and judge its checks; never raises on a failed arm.
+    """Simulate every arm (or cohort) of ``experiment`` and judge its checks; never raises on a failed arm.
 
     Args:
         experiment: the experiment.
         models: cache of built models by species, shared across calls (filled here).
         engine: simulation backend (default: :func:`trdlab.simulate.default_engine`).
+        cohorts: cache of simulated trial cohorts by key, shared across calls (filled here).
+        trial_n: subjects per cohort instead of each cohort's ``n`` (small runs in tests).
+        params: clinical-layer parameters (default: the packaged table).
     """
-    base = dict(id=experiment.id, title=experiment.title, expected=experiment.expected_text(),
+    base: dict[str, Any] = dict(id=experiment.id, title=experiment.title, expected=experiment.expected_text(),
                 citation=experiment.citation, kind=experiment.kind, experiment=experiment)
     results: dict[str, Result] = {}
     try:
-        model = _model(experiment.species, {} if models is None else models)
-        _check_names(experiment, model)
-        times = experiment.times()
-        for arm in experiment.arms:
-            try:
-                results[arm.name] = simulate(model, arm.regimen(experiment.species), times, engine=engine,
-                                             parameters=dict(arm.parameters))
-            except Exception as exc:  # noqa: BLE001 - one arm's failure is this experiment's error
-                raise ExperimentError(f"{experiment.where(f'arm[{arm.name}]')}: simulation failed: "
-                                      f"{_describe(exc)}") from exc
-        checks = tuple(_judge(check, results) for check in experiment.checks)
+        if experiment.cohorts:
+            checks = _run_trials(experiment, {} if cohorts is None else cohorts, trial_n,
+                                 params or load_clinical_parameters())
+        else:
+            model = _model(experiment.species, {} if models is None else models)
+            _check_names(experiment, model)
+            times = experiment.times()
+            for arm in experiment.arms:
+                try:
+                    results[arm.name] = simulate(model, arm.regimen(experiment.species), times, engine=engine,
+                                                 parameters=dict(arm.parameters))
+                except Exception as exc:  # noqa: BLE001 - one arm's failure is this experiment's error
+                    raise ExperimentError(f"{experiment.where(f'arm[{arm.name}]')}: simulation failed: "
+                                          f"{_describe(exc)}") from exc
+            checks = tuple(_judge(check, results) for check in experiment.checks)
     except Exception as exc:  # noqa: BLE001 - the batch goes on; the reason is reported
         return ExperimentOutcome(status="error", measured={}, reason=_describe(exc), results=results, **base)
     verdicts = [c.passed for c in checks]
     status: Status = "prediction" if experiment.kind == "prediction" else ("pass" if all(verdicts) else "fail")
     return ExperimentOutcome(status=status, measured={c.label: c.value for c in checks}, checks=checks,
                              results=results, reason=failure_reason(status, experiment.discrepancy), **base)
+
+
+def _run_trials(experiment: Experiment, cache: MutableMapping[tuple[object, ...], Any], n: int | None,
+                params: ClinicalParameters) -> tuple[CheckOutcome, ...]:
+    """Simulate (or reuse) each cohort, score it and measure the trial checks."""
+    tables = {}
+    for cohort in experiment.cohorts:
+        key = cohort.key(n)
+        if key not in cache:
+            cache[key] = trial.simulate(cohort, params, n=n)
+        design, simulated = cache[key]
+        tables[cohort.name] = (trial.scored(design, simulated, cohort.scale or design.scale, params), design,
+                               cohort.scale or design.scale)
+    out = []
+    for check in experiment.checks:
+        assert isinstance(check, trial.TrialCheck)
+        table, design, scale = tables[check.cohort]
+        other = None
+        if check.subgroup is not None:
+            other_table, other_design, _ = tables[check.subgroup.cohort]
+            other = (other_table, other_design)
+        value = trial.measure(check, table, design, scale, other)
+        out.append(CheckOutcome(check.label, value, check.expected_text, check.passes(value), check.id, check.kind))
+    return tuple(out)
 
 
 def failure_reason(status: str, discrepancy: str) -> str | None:
@@ -105,6 +155,8 @@ def failure_reason(status: str, discrepancy: str) -> str | None:
 def run_experiments(
     ids: Sequence[str] | None = None, *, progress: Progress | None = None,
     experiments: Iterable[Experiment] | None = None, engine: Engine | None = None,
+    trial_n: int | None = None, params: ClinicalParameters | None = None,
+    models: MutableMapping[str, Model] | None = None,
 ) -> list[ExperimentOutcome]:
     """Run the experiments with ``ids`` (default all), building each species' model once.
 
@@ -114,6 +166,9 @@ def run_experiments(
             ``progress(total, total, "")`` at the end.
         experiments: the experiments to choose from (default :func:`load_experiments`).
         engine: simulation backend.
+        trial_n: subjects per trial cohort instead of each cohort's ``n``.
+        params: clinical-layer parameters for trial experiments (default: the packaged table).
+        models: built models by species to reuse (filled with the ones built here).
 
     Raises:
         ExperimentError: an id is not among the experiments.
@@ -128,12 +183,14 @@ def run_experiments(
         chosen = [by_id[i] for i in dict.fromkeys(ids)]
     else:
         chosen = list(pool)
-    models: dict[str, Model] = {}
+    models = {} if models is None else models
+    cohorts: dict[tuple[object, ...], Any] = {}
     outcomes = []
     for done, experiment in enumerate(chosen):
         if progress is not None:
             progress(done, len(chosen), experiment.id)
-        outcomes.append(run_experiment(experiment, models=models, engine=engine))
+        outcomes.append(run_experiment(experiment, models=models, engine=engine, cohorts=cohorts, trial_n=trial_n,
+                                       params=params))
     if progress is not None:
         progress(len(chosen), len(chosen), "")
     return outcomes
@@ -148,7 +205,10 @@ def _model(species: str, models: MutableMapping[str, Model]) -> Model:
 def _check_names(experiment: Experiment, model: Model) -> None:
     """Observables and parameter ids must exist in the built model (named by file, id and field)."""
     names = set(model.species_ids) | set(model.compartments) | set(model.parameters)
-    fields = [(f"check[{i}].observable", c.observable) for i, c in enumerate(experiment.checks)]
+    fields = [(f"check[{i}].observable", c.observable) for i, c in enumerate(experiment.checks)
+              if isinstance(c, (Check, nca.NcaCheck))]
+    fields += [(f"check[{i}].reference", c.reference) for i, c in enumerate(experiment.checks)
+               if isinstance(c, nca.NcaCheck) and c.reference]
     fields += [("figure.observables", o) for o in experiment.figure.observables]
     fields += [(f"arm[{a.name}].parameters", p) for a in experiment.arms for p, _ in a.parameters]
     for where, name in fields:
@@ -157,9 +217,13 @@ def _check_names(experiment: Experiment, model: Model) -> None:
                                   f"use a species, compartment or parameter id (`trdlab build` writes the SBML)")
 
 
-def _judge(check: Check, results: Mapping[str, Result]) -> CheckOutcome:
-    value = readout(results, check)
-    return CheckOutcome(check.label, value, check.expected_text, passes(check, value))
+def _judge(check: AnyCheck, results: Mapping[str, Result]) -> CheckOutcome:
+    if isinstance(check, nca.NcaCheck):
+        value = nca.measure(results, check)
+        return CheckOutcome(check.label, value, check.expected_text, nca.passes(check, value), check.id, check.kind)
+    assert isinstance(check, Check)
+    value = ratio.readout(results, check)
+    return CheckOutcome(check.label, value, check.expected_text, ratio.passes(check, value), check.id, check.kind)
 
 
 def _describe(exc: BaseException) -> str:

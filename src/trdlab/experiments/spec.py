@@ -151,7 +151,7 @@ class Dose:
         """The dose as a :class:`Regimen` of ``species``'s model, shifted to ``at``."""
         options = dict(self.options)
         if self.protocol is not None:
-            base = catalog.PROTOCOLS[self.protocol](species=species, **options)  # type: ignore[operator]
+            base = catalog.PROTOCOLS[self.protocol](species=species, **options)
         else:
             assert self.drug is not None
             count = int(options.pop("count", 1))  # type: ignore[call-overload]
@@ -186,15 +186,24 @@ class Arm:
         return total
 
 
+CheckKind = Literal["validation", "calibration"]
+
+
 @dataclass(frozen=True)
 class Check:
-    """One expectation on the ratio arm / reference of an observable (see the module docstring)."""
+    """One expectation on the ratio arm / reference of an observable (``readout = "ratio"``, the default).
+
+    ``id`` names the check for ``fitted_to`` (``"M07.csf"``); ``kind`` is derived from the parameter
+    tables on loading (:mod:`trdlab.experiments.provenance`), never written in the file.
+    """
 
     observable: str
     arm: str
     reference: str
     expect: Expect | None
     label: str
+    id: str = ""
+    kind: CheckKind = "validation"
     at: str | None = None
     window: tuple[str, str] | None = None
     stat: Stat = "mean"
@@ -239,7 +248,13 @@ class Figure:
 
 @dataclass(frozen=True)
 class Experiment:
-    """One in-silico experiment testing a claim of the ledger."""
+    """One in-silico experiment testing a claim of the ledger (or, ``verification``, a literature value).
+
+    Two settings share this type: simulated ``arms`` (``until``/``step`` grid; ratio and NCA checks)
+    or virtual-trial ``cohorts`` (:class:`~trdlab.experiments.readouts.trial.Cohort`; trial checks).
+    ``kind`` is derived on loading: ``prediction`` when the file says so, ``calibration`` when any
+    check is, else ``validation``.
+    """
 
     id: str
     title: str
@@ -249,11 +264,15 @@ class Experiment:
     until: str
     step: str
     arms: tuple[Arm, ...]
-    checks: tuple[Check, ...]
+    checks: tuple[AnyCheck, ...]
     figure: Figure
     file: str = ""
     discrepancy: str = ""
     """Why the model is known to fail this claim (reported as the reason when it fails); empty if none."""
+    verification: bool = False
+    """A check of the model against a literature value that is no claim of the paper (not in the ledger)."""
+    cohorts: tuple[Cohort, ...] = ()
+    """Virtual-trial cohorts (trial experiments); empty for simulated arms."""
 
     def where(self, field: str) -> str:
         """``file: id: field`` for messages about this experiment."""
@@ -281,3 +300,13 @@ class Experiment:
     def expected_text(self) -> str:
         """Every check's expectation, as ``label: expectation`` joined by ``'; '``."""
         return "; ".join(f"{c.label}: {c.expected_text}" for c in self.checks)
+
+    def check_kinds(self) -> dict[str, str]:
+        """Check label -> ``calibration`` | ``validation`` (as derived from the parameter tables)."""
+        return {c.label: c.kind for c in self.checks}
+
+
+from trdlab.experiments.readouts.nca import NcaCheck  # noqa: E402 - the readout modules build on Check
+from trdlab.experiments.readouts.trial import Cohort, TrialCheck  # noqa: E402
+
+AnyCheck = Check | NcaCheck | TrialCheck

@@ -15,12 +15,15 @@ Loading never raises on the content of a row; :func:`trdlab.model.validate.valid
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Literal
+
+import bibtexparser
+import bibtexparser.model
+from bibtexparser.exceptions import BlockAbortedException
 
 from trdlab.errors import ModelError
 
@@ -57,6 +60,20 @@ class ParameterRow:
     allometric_exponent: float | None = None
     cv: float | None = None
     distribution: str | None = None
+    fitted_to: tuple[str, ...] = ()
+    """Experiment ids (``"P09"``) or check ids (``"M07.csf"``) this value was set to reproduce;
+    those experiments or checks are calibration, never validation
+    (:func:`trdlab.experiments.provenance.calibration_targets`)."""
+
+    @property
+    def says_fitted(self) -> bool:
+        """True when the row's derivation or reason says it was calibrated, fitted or tuned."""
+        text = f"{self.derivation or ''} {self.assumed or ''}".lower()
+        return any(word in text for word in FITTED_WORDS)
+
+
+FITTED_WORDS = ("calibrat", "fitted", "tuned", "set to reproduce")
+"""Words of a derivation that mean the value was set to reproduce a result (then ``fitted_to`` is required)."""
 
 
 @dataclass(frozen=True)
@@ -130,7 +147,7 @@ def read_module(name: str, root: Path | str | None = None) -> str:
 
 _ROW_FIELDS = {
     "value", "unit", "description", "source", "derivation", "assumed",
-    "reference_weight", "allometric_exponent", "cv", "distribution",
+    "reference_weight", "allometric_exponent", "cv", "distribution", "fitted_to",
 }
 
 
@@ -162,6 +179,11 @@ def load_table(name: str, root: Path | str | None = None) -> tuple[list[Paramete
             issues.append(Issue(where, "unit", "missing unit", 'add unit = "<pint unit>" ("dimensionless" if none)'))
             unit = ""
         exponent = raw.get("allometric_exponent")
+        fitted_to = raw.get("fitted_to", [])
+        if not (isinstance(fitted_to, list) and all(isinstance(t, str) and t for t in fitted_to)):
+            issues.append(Issue(where, "fitted_to", f"{fitted_to!r} is not a list of experiment or check ids",
+                                'write fitted_to = ["P09", "M07.csf"]'))
+            fitted_to = []
         rows.append(
             ParameterRow(
                 name=pname,
@@ -176,8 +198,12 @@ def load_table(name: str, root: Path | str | None = None) -> tuple[list[Paramete
                 allometric_exponent=float(exponent) if isinstance(exponent, (int, float)) else None,
                 cv=float(raw["cv"]) if isinstance(raw.get("cv"), (int, float)) else None,
                 distribution=_opt_str(raw.get("distribution")),
+                fitted_to=tuple(fitted_to),
             )
         )
+        if rows[-1].says_fitted and not rows[-1].fitted_to:
+            issues.append(Issue(where, "fitted_to", "the derivation says the value was calibrated/fitted but names "
+                                "no target", 'add fitted_to = ["<experiment id>" or "<id>.<check id>", ...]'))
     return rows, issues
 
 
@@ -208,20 +234,57 @@ def load_parameters(
     return rows, issues
 
 
-_BIB_ENTRY = re.compile(r"@(\w+)\s*\{\s*([^,\s]+)\s*,(.*?)\n\}", re.S)
-_BIB_DOI = re.compile(r"\bdoi\s*=\s*[{\"]([^}\"]+)[}\"]", re.I)
+def _failed_bib_entry(block: bibtexparser.model.ParsingFailedBlock) -> str:
+    """``@type{key`` of a BibTeX block the parser gave up on (its key when it got that far)."""
+    if isinstance(block, bibtexparser.model.DuplicateBlockKeyBlock):
+        return block.key
+    inner = block.ignore_error_block
+    if isinstance(inner, bibtexparser.model.Entry):
+        return inner.key
+    head = (block.raw or "").split(",", 1)[0].split("\n", 1)[0]
+    return head.strip() or "?"
+
+
+def _bib_error(block: bibtexparser.model.ParsingFailedBlock) -> str:
+    """What the parser reported for a failed block, on one line."""
+    error = block.error
+    text = error.abort_reason if isinstance(error, BlockAbortedException) else str(error)
+    return " ".join(text.split()) or type(error).__name__
 
 
 def load_references(root: Path | str | None = None) -> dict[str, str | None]:
-    """BibTeX keys of ``references.bib`` mapped to their DOI (None when the entry has none)."""
+    """BibTeX keys of ``references.bib`` mapped to their DOI (None when the entry has none).
+
+    The file is read with ``bibtexparser`` (field names case-insensitive, values without their
+    ``{}`` or ``""`` enclosing). A key defined twice keeps its first entry here;
+    :func:`trdlab.model.validate.validate` reports the duplicate.
+
+    Raises:
+        ModelError: an entry the parser cannot read (unbalanced braces, missing comma after the
+            key, a field given twice) or an entry without key; the message names the file, the
+            line and the entry of every such block.
+    """
     path = _root(root) / "references.bib"
     if not path.is_file():
         return {}
-    text = path.read_text(encoding="utf-8")
+    library = bibtexparser.parse_string(path.read_text(encoding="utf-8"))
+    problems = [
+        f"line {(block.start_line or 0) + 1} {_failed_bib_entry(block)!r}: {_bib_error(block)}"
+        for block in library.failed_blocks
+        if not isinstance(block, bibtexparser.model.DuplicateBlockKeyBlock)
+    ]
+    problems += [
+        f"line {(entry.start_line or 0) + 1} @{entry.entry_type}: entry without key"
+        for entry in library.entries if not entry.key.strip()
+    ]
+    if problems:
+        raise ModelError(f"library file {str(path)!r} is not valid BibTeX: " + "; ".join(problems)
+                         + "; fix the entry syntax (balanced braces, a comma after the key and after every field)")
     refs: dict[str, str | None] = {}
-    for _kind, key, body in _BIB_ENTRY.findall(text):
-        match = _BIB_DOI.search(body)
-        refs[key] = match.group(1).strip() if match else None
+    for entry in library.entries:
+        fields = {field.key.lower(): field.value for field in entry.fields}
+        doi = fields.get("doi")
+        refs[entry.key] = (str(doi).strip() or None) if doi is not None else None
     return refs
 
 
@@ -253,6 +316,8 @@ def parameter_table_markdown(species: str, root: Path | str | None = None) -> st
             provenance = f"[{row.source}] {row.derivation or ''}".strip()
         else:
             provenance = f"assumed: {row.assumed or '(missing)'}"
+        if row.fitted_to:
+            provenance += f" (fitted to: {', '.join(row.fitted_to)})"
         cells = [name, f"{row.value:g}", row.unit, scaling, row.description, provenance]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines) + "\n"

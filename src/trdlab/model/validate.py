@@ -9,12 +9,22 @@ a row, dosing/observable ids, and libsbml consistency errors of the built SBML. 
 
 from __future__ import annotations
 
-import re
+from collections import Counter
 from pathlib import Path
+
+import bibtexparser
+import bibtexparser.model
 
 from trdlab.errors import ModelError
 from trdlab.model.build import compose
-from trdlab.model.library import Issue, default_root, load_drugs, load_species_set, species_names
+from trdlab.model.library import (
+    Issue,
+    default_root,
+    load_drugs,
+    load_references,
+    load_species_set,
+    species_names,
+)
 
 __all__ = ["Issue", "validate"]
 
@@ -42,14 +52,19 @@ def validate(root: Path | str | None = None) -> list[Issue]:
 
 
 def _bib_issues(root: Path | str | None) -> list[Issue]:
-    """A BibTeX key defined twice: the second entry would silently shadow the first."""
+    """BibTeX the parser cannot read, and a key defined twice (the second entry would be ignored)."""
     path = (Path(root) if root is not None else default_root()) / "references.bib"
     if not path.is_file():
         return []
-    keys = re.findall(r"^@\w+\{([^,\s]+),", path.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    try:
+        load_references(root)
+    except ModelError as exc:
+        return [Issue("references.bib", "syntax", str(exc), "fix the BibTeX syntax of the named entries")]
+    library = bibtexparser.parse_string(path.read_text(encoding="utf-8"))
+    repeats = Counter(b.key for b in library.failed_blocks if isinstance(b, bibtexparser.model.DuplicateBlockKeyBlock))
     return [
-        Issue("references.bib", key, f"key {key!r} is defined {keys.count(key)} times", "keep one entry per key")
-        for key in sorted({k for k in keys if keys.count(k) > 1})
+        Issue("references.bib", key, f"key {key!r} is defined {count + 1} times", "keep one entry per key")
+        for key, count in sorted(repeats.items())
     ]
 
 

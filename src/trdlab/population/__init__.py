@@ -1,5 +1,8 @@
 """Virtual populations: covariate specs, sampling, covariate -> parameter mapping, files.
 
+- :mod:`~trdlab.population.definitions`: the covariates, their links to model parameters
+  (``library/covariates.toml``: data, with the reason of each link);
+- :mod:`~trdlab.population.distributions`: how one covariate is drawn (:class:`Distribution`);
 - :mod:`~trdlab.population.covariates`: :class:`PopulationSpec` (``library/populations.toml``);
 - :mod:`~trdlab.population.sampling`: :func:`sample_population` -> :class:`Population`;
 - :mod:`~trdlab.population.parameters`: covariates -> model parameter overrides (model units);
@@ -7,22 +10,21 @@
 
 Example::
 
-    population = sample_population("trd_unipolar", n=200, seed=2013)
+    population = sample_population(population_names()[0], n=200, seed=2013)
     result = simulate(model, regimen, times, parameters=population.overrides(0))
 """
 
-from trdlab.population.covariates import (
+from trdlab.population.covariates import PopulationSpec, load_population_specs, population_names, population_spec
+from trdlab.population.definitions import (
     COVARIATES,
     Covariate,
-    Distribution,
-    PopulationSpec,
-    load_population_specs,
-    population_spec,
+    CovariateLibrary,
+    CovariateLink,
+    load_covariate_library,
 )
+from trdlab.population.distributions import Distribution
 from trdlab.population.files import load_population, save_population
 from trdlab.population.parameters import (
-    COVARIATE_LINKS,
-    CovariateLink,
     CovariateModel,
     ParameterRule,
     covariate_model,
@@ -41,8 +43,8 @@ from trdlab.population.sampling import (
 
 __all__ = [
     "COVARIATES",
-    "COVARIATE_LINKS",
     "Covariate",
+    "CovariateLibrary",
     "CovariateLink",
     "CovariateModel",
     "Distribution",
@@ -53,9 +55,11 @@ __all__ = [
     "covariate_model",
     "draw",
     "generator",
+    "load_covariate_library",
     "load_population",
     "load_population_specs",
     "parameter_overrides",
+    "population_names",
     "population_spec",
     "sample_covariates",
     "sample_population",

@@ -37,7 +37,7 @@ def load_population(path: Path | str, *, model: CovariateModel | None = None) ->
 
     Args:
         path: the file; the population is named after its metadata, else the file stem.
-        model: the covariate model (default: the packaged human model's).
+        model: the covariate model (default: the packaged library's).
 
     Raises:
         PopulationError: unreadable file, missing columns, bad values, unknown columns (all at once).
@@ -56,7 +56,7 @@ def load_population(path: Path | str, *, model: CovariateModel | None = None) ->
     unknown = [c for c in extra if c not in model.parameter_ids]
     if unknown:
         problems.append(f"unknown column(s) {', '.join(map(repr, unknown))}: neither a covariate nor a parameter "
-                        "of the human model; rename them to a model parameter id or drop them")
+                        "of the model; rename them to a model parameter id or drop them")
     if "subject" in frame.columns and not _numbered(frame["subject"]):
         problems.append("column subject must number the rows 0..n-1 in order; fix it or drop the column")
     covariates = {c.name: _column(c, frame[c.name], problems) for c in SCHEMA if c.name in frame.columns}

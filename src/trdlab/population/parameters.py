@@ -1,22 +1,22 @@
-"""From a subject's covariates to parameter overrides of the human model (deterministic).
+"""From a subject's covariates to parameter overrides of the library's model (deterministic).
 
 Every value is in the unit the model declares, ready for ``simulate(model, ..., parameters=...)``;
-:attr:`ParameterRule.unit` names that unit. The mapping is data:
+:attr:`ParameterRule.unit` names that unit. The mapping is data, read from the library folder:
 
-- ``bdnf_genotype`` -> the overrides ``library/genotypes.toml`` lists for the genotype
-  (``bdnf_release_genotype``);
-- the :data:`COVARIATE_LINKS`: ``weight_kg`` sets ``body_weight``; ``chronic_stress_load`` sets the
-  parameter of the same name (HPA module); ``mg_intake_fraction`` multiplies ``mg_dietary_intake``;
-  ``ssri_adaptation_gain`` multiplies ``ssri_creb_gain`` (see :data:`COVARIATE_LINKS` for why);
-- body weight: every row the build scales by body weight follows the subject's weight W by the
-  build's own rule (:mod:`trdlab.model.units`): value(W) = value(W_ref) * (W / W_ref)^e with
-  e = ``allometric_exponent`` for rows with ``reference_weight`` (1 if absent) and e = 1 for rows
-  stated per kg; W_ref is the ``body_weight`` row (70 kg). ``value(W_ref)`` is what the build sets;
+- ``covariates.toml`` names the model's species, the genotype covariate (its categories map to the
+  overrides of its ``genotype.overrides`` file, e.g. ``genotypes.toml``) and the ``[[links]]``: a
+  covariate sets a parameter (``"set"``, converted from the row's unit to the model's) or
+  multiplies it (``"scale"``), each link with its reason;
+- body weight: every row the build scales by body weight follows the subject's weight W (the
+  covariate of the link marked ``subject_weight``) by the build's own rule (:mod:`trdlab.model.units`):
+  value(W) = value(W_ref) * (W / W_ref)^e with e = ``allometric_exponent`` for rows with
+  ``reference_weight`` (1 if absent) and e = 1 for rows stated per kg; W_ref is the value of the
+  linked weight row, and ``value(W_ref)`` is what the build sets. Rows listed under
+  ``[[weight_independent]]`` keep the reference value;
 - variability: rows with ``cv`` are multiplied by the subject's multiplier (drawn by
   :func:`trdlab.population.sampling.sample_variability`).
 
-Covariates without a model parameter (age, sex, baseline_severity, failed_trials, bipolar,
-background_therapy) are carried for the trial layer (regimens, scoring), not mapped here.
+Covariates without a link are carried for the trial layer (regimens, scoring), not mapped here.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, Mapping
+from typing import Mapping
 
 import libsbml
 import numpy as np
@@ -35,34 +35,7 @@ from trdlab.errors import PopulationError, TrdlabError
 from trdlab.model import units
 from trdlab.model.build import compose
 from trdlab.model.library import ParameterRow, default_root, load_parameters, load_species_set
-from trdlab.population.covariates import COVARIATES, covariate
-
-SPECIES = "human"
-GENOTYPE_COVARIATE = "bdnf_genotype"
-
-
-@dataclass(frozen=True)
-class CovariateLink:
-    """A covariate that sets (``"set"``) or multiplies (``"scale"``) one model parameter."""
-
-    covariate: str
-    parameter: str
-    operation: Literal["set", "scale"]
-    reason: str
-
-
-COVARIATE_LINKS: tuple[CovariateLink, ...] = (
-    CovariateLink("weight_kg", "body_weight", "set", "the subject's body weight; weight-scaled rows follow it"),
-    CovariateLink("chronic_stress_load", "chronic_stress_load", "set",
-                  "sustained stress drive added to stress_load in the CRH drive (hpa module)"),
-    CovariateLink("mg_intake_fraction", "mg_dietary_intake", "scale",
-                  "the row is the intake meeting the requirement; the covariate is intake relative to it"),
-    CovariateLink("ssri_adaptation_gain", "ssri_creb_gain", "scale",
-                  "ssri_creb_gain sets the size of the CREB rise at full slow serotonergic adaptation "
-                  "(p_creb = (1 + ssri_creb_gain * ssri_adaptation_pfc) * ...); ssri_adaptation_rate only "
-                  "sets its speed, so scaling the rate would delay but not shrink the chronic SSRI effect"),
-)
-
+from trdlab.population.definitions import COVARIATES, CovariateLibrary, CovariateLink, load_covariate_library
 
 @dataclass(frozen=True)
 class ParameterRule:
@@ -89,13 +62,25 @@ class ParameterRule:
 
 @dataclass(frozen=True)
 class CovariateModel:
-    """Everything needed to turn covariates into overrides: rules, genotype table, reference weight."""
+    """Everything needed to turn covariates into overrides: rules, genotype table, links, reference weight.
+
+    Attributes:
+        reference_weight: W_ref in kg (the value of the weight link's row).
+        rules: one per parameter computed per subject.
+        genotypes: genotype -> (model id, value) overrides.
+        parameter_ids: every constant parameter and compartment of the model.
+        links: the covariate links of ``covariates.toml``.
+        weight_covariate: the covariate holding the subject's body weight (kg).
+        genotype_covariate: the covariate whose categories are ``genotypes`` (None: no genotype).
+    """
 
     reference_weight: float
     rules: tuple[ParameterRule, ...]
     genotypes: tuple[tuple[str, tuple[tuple[str, float], ...]], ...]
     parameter_ids: frozenset[str]
-    links: tuple[CovariateLink, ...] = COVARIATE_LINKS
+    links: tuple[CovariateLink, ...]
+    weight_covariate: str
+    genotype_covariate: str | None = None
 
     def rule(self, parameter: str) -> ParameterRule:
         """The rule of one parameter."""
@@ -146,16 +131,18 @@ def parameter_overrides(
     if missing:
         raise PopulationError(f"covariates lack column(s) {', '.join(missing)}; required: {', '.join(COVARIATES)}")
     variability = variability if variability is not None else pd.DataFrame(index=covariates.index)
-    weight_ratio = covariates["weight_kg"].to_numpy(dtype=float) / model.reference_weight
+    weight_ratio = covariates[model.weight_covariate].to_numpy(dtype=float) / model.reference_weight
     links = {link.parameter: link for link in model.links}
     genotypes = {name: dict(overrides) for name, overrides in model.genotypes}
-    unknown = sorted(set(covariates[GENOTYPE_COVARIATE]) - set(genotypes))
+    genotype_column = covariates[model.genotype_covariate] if model.genotype_covariate is not None else None
+    unknown = sorted(set(genotype_column) - set(genotypes)) if genotype_column is not None else []
     if unknown:
-        raise PopulationError(f"bdnf_genotype {unknown} not in genotypes.toml; use {', '.join(genotypes)}")
+        raise PopulationError(f"{model.genotype_covariate} {unknown} has no overrides in the genotype file; use "
+                              f"{', '.join(genotypes)}")
     out: dict[str, np.ndarray] = {}
     for name in model.columns(iiv=not variability.empty):
-        if name in model.genotype_parameters:
-            out[name] = np.array([genotypes[g].get(name, np.nan) for g in covariates[GENOTYPE_COVARIATE]], dtype=float)
+        if name in model.genotype_parameters and genotype_column is not None:
+            out[name] = np.array([genotypes[g].get(name, np.nan) for g in genotype_column], dtype=float)
             continue
         rule = model.rule(name)
         link = links.get(name)
@@ -189,16 +176,17 @@ def subject_overrides(
 
 def covariate_model(model_parameters: Mapping[str, ParameterRow] | None = None, *,
                     root: Path | str | None = None) -> CovariateModel:
-    """The covariate model of the human model (default: its packaged parameter tables).
+    """The covariate model of the library's model (species, links: ``covariates.toml``).
 
     Args:
-        model_parameters: parameter rows by name (e.g. the human tables with changed ``cv``);
-            default the rows of the human species set.
-        root: library folder (``genotypes.toml``, modules, tables); default the packaged one.
+        model_parameters: parameter rows by name (e.g. the species' tables with changed ``cv``);
+            default the rows of the species set ``covariates.toml`` names.
+        root: library folder (``covariates.toml``, the genotype file, modules, tables); default
+            the packaged one.
 
     Raises:
         PopulationError: a needed row is missing, its unit does not convert to the model's, or
-            the human model's units cannot be read.
+            the model's units cannot be read.
     """
     if model_parameters is None:
         return _default_model(str(root) if root is not None else "")
@@ -208,36 +196,42 @@ def covariate_model(model_parameters: Mapping[str, ParameterRow] | None = None, 
 @lru_cache(maxsize=4)
 def _default_model(root: str) -> CovariateModel:
     library_root = root or None
-    rows, _ = load_parameters(load_species_set(SPECIES, library_root), library_root)
+    species = load_covariate_library(library_root).species
+    rows, _ = load_parameters(load_species_set(species, library_root), library_root)
     return _build(rows, library_root)
 
 
 def _build(rows: dict[str, ParameterRow], root: Path | str | None) -> CovariateModel:
-    targets = _model_units(str(root) if root is not None else "")
-    genotypes = _genotypes(root)
-    needed = [link.parameter for link in COVARIATE_LINKS]
-    setters = {link.parameter for link in COVARIATE_LINKS if link.operation == "set"}
-    problems = [f"row {p!r} (needed for covariate {link.covariate}) is missing from the parameter rows"
-                for p, link in zip(needed, COVARIATE_LINKS) if p not in rows]
-    problems += [f"row {name!r} is not a constant parameter or compartment of the {SPECIES} model"
+    library = load_covariate_library(root)
+    species = library.species
+    targets = _model_units(str(root) if root is not None else "", species)
+    genotypes = _genotypes(root, library)
+    genotype_file = library.genotype.overrides if library.genotype is not None else "the genotype file"
+    needed = [link.parameter for link in library.links]
+    setters = {link.parameter for link in library.links if link.operation == "set"}
+    fixed = {parameter for parameter, _ in library.weight_independent}
+    problems = [f"row {link.parameter!r} (needed for covariate {link.covariate}) is missing from the parameter rows"
+                for link in library.links if link.parameter not in rows]
+    problems += [f"row {name!r} is not a constant parameter or compartment of the {species} model"
                  for name, row in rows.items() if name not in targets
                  and (name in needed or row.cv is not None or row.reference_weight is not None)]
-    problems += [f"genotypes.toml sets {p!r}, which is not a parameter of the {SPECIES} model"
+    problems += [f"{genotype_file} sets {p!r}, which is not a parameter of the {species} model"
                  for _, overrides in genotypes for p, _ in overrides if p not in targets]
     if problems:
         raise PopulationError("cannot map covariates to the model: " + "; ".join(problems)
-                              + "; fix the rows or genotypes.toml")
-    body_weight = units.parse(rows["body_weight"].unit) * rows["body_weight"].value
+                              + f"; fix the rows, covariates.toml or {genotype_file}")
+    weight = rows[library.weight_link.parameter]
+    reference_weight = units.parse(weight.unit) * weight.value
     rules = []
     for name, row in rows.items():
         if name not in targets:
             continue
         unit_id, target = targets[name]
-        scaled = (row.reference_weight is not None or _per_body_mass(row, target)) and name not in FIXED_ORGAN_SIZE
+        scaled = (row.reference_weight is not None or _per_body_mass(row, target)) and name not in fixed
         if not (scaled or row.cv is not None or name in needed):
             continue
         try:
-            base = units.convert(row.value, row.unit, target, body_weight=body_weight,
+            base = units.convert(row.value, row.unit, target, body_weight=reference_weight,
                                  reference_weight=row.reference_weight, allometric_exponent=row.allometric_exponent)
             factor = units.convert(1.0, row.unit, target) if name in setters else 1.0
         except TrdlabError as exc:
@@ -248,13 +242,9 @@ def _build(rows: dict[str, ParameterRow], root: Path | str | None) -> CovariateM
             raise PopulationError(f"parameter row {name!r}: distribution {distribution!r} is not supported for "
                                   "variability; use lognormal or logitnormal")
         rules.append(ParameterRule(name, base, unit_id, exponent, factor, row.cv, distribution))
-    return CovariateModel(float(body_weight.to("kg").magnitude), tuple(rules), genotypes, frozenset(targets))
-
-
-FIXED_ORGAN_SIZE = frozenset({"brain_volume", "brain_blood_flow"})
-"""Rows the build states per kg for the reference adult but that do not follow an individual's
-weight: adult brain size and cerebral blood flow hardly change with body weight (an obese
-subject does not have a larger brain), so a subject keeps the reference value."""
+    return CovariateModel(float(reference_weight.to("kg").magnitude), tuple(rules), genotypes, frozenset(targets),
+                          library.links, library.weight_link.covariate,
+                          library.genotype.covariate if library.genotype is not None else None)
 
 
 def _per_body_mass(row: ParameterRow, target: units.Quantity) -> bool:
@@ -268,11 +258,11 @@ def _per_body_mass(row: ParameterRow, target: units.Quantity) -> bool:
 
 
 @lru_cache(maxsize=4)
-def _model_units(root: str) -> dict[str, tuple[str, units.Quantity]]:
+def _model_units(root: str, species: str) -> dict[str, tuple[str, units.Quantity]]:
     """Unit id and pint quantity of every constant parameter and compartment of the composed model."""
-    composition = compose(SPECIES, root=root or None)
+    composition = compose(species, root=root or None)
     if composition.sbml is None:
-        raise PopulationError(f"the {SPECIES} model does not compose ({len(composition.issues)} issue(s), first: "
+        raise PopulationError(f"the {species} model does not compose ({len(composition.issues)} issue(s), first: "
                               f"{composition.issues[0] if composition.issues else '?'}); run trdlab validate")
     sbml_model = libsbml.readSBMLFromString(composition.sbml).getModel()
     ruled = {sbml_model.getRule(i).getVariable() for i in range(sbml_model.getNumRules())}
@@ -290,15 +280,18 @@ def _model_units(root: str) -> dict[str, tuple[str, units.Quantity]]:
     return out
 
 
-def _genotypes(root: Path | str | None) -> tuple[tuple[str, tuple[tuple[str, float], ...]], ...]:
-    """BDNF genotype -> parameter overrides, read from ``genotypes.toml``."""
-    path = (Path(root) if root is not None else default_root()) / "genotypes.toml"
+def _genotypes(root: Path | str | None, library: CovariateLibrary) -> tuple[tuple[str, tuple[tuple[str, float], ...]], ...]:
+    """Genotype -> parameter overrides, read from the genotype covariate's overrides file."""
+    if library.genotype is None:
+        return ()
+    path = (Path(root) if root is not None else default_root()) / library.genotype.overrides
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise PopulationError(f"cannot read {str(path)!r} ({exc}); it maps genotypes to parameter overrides") from None
+    categories = next(c.categories for c in library.covariates if c.name == library.genotype.covariate)
     out = []
-    for genotype in covariate(GENOTYPE_COVARIATE).categories:
+    for genotype in categories:
         entry = data.get(genotype)
         values = entry.get("parameters") if isinstance(entry, dict) else None
         if not isinstance(values, dict) or not all(isinstance(v, (int, float)) and not isinstance(v, bool)

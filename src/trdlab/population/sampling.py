@@ -1,11 +1,11 @@
 """Draw virtual populations: covariates from a :class:`PopulationSpec`, then parameter overrides.
 
-Randomness: every draw takes a :class:`numpy.random.Generator` built from the integer seed and a
-label (``"covariate:age"``, ``"variability:ketamine_clearance"``) with
-``SeedSequence(seed, spawn_key=(crc32(label),))``. Each covariate and each variable parameter has its
-own stream, so changing one distribution leaves every other column unchanged, and the same seed
-gives the same population bit for bit (for the same numpy). Populations drawn with the same seed
-share streams (common random numbers across populations).
+Randomness: each covariate and each variable parameter is one column with its own stream, the
+``(COLUMNS, crc32(label))`` branch of the seed tree documented in :mod:`trdlab.population.streams`
+(labels ``"covariate:age"``, ``"variability:ketamine_clearance"``; see :func:`column_labels`).
+Changing one distribution leaves every other column unchanged, the first subjects do not depend
+on ``n``, and the same seed gives the same population bit for bit (for the same numpy).
+Populations drawn with the same seed share streams (common random numbers across populations).
 
 Covariates are drawn independently of each other (no correlations yet). Truncated continuous
 kinds are drawn by inversion: u ~ U(F(lower), F(upper)), x = F^-1(u).
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import zlib
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -34,6 +33,7 @@ from trdlab.population.covariates import (
     COVARIATES, SCHEMA, Distribution, PopulationSpec, population_spec,
 )
 from trdlab.population.parameters import CovariateModel, covariate_model, parameter_overrides
+from trdlab.population.streams import check_seed, column_keys, column_stream
 
 _DTYPES = {"continuous": "float64", "count": "int64", "boolean": "bool", "categorical": "object"}
 COVARIATE_DTYPES: dict[str, str] = {c.name: _DTYPES[c.type] for c in SCHEMA}
@@ -91,17 +91,23 @@ class Population:
                 and self.covariates.equals(other.covariates) and self.parameters.equals(other.parameters))
 
 
-def check_seed(seed: object) -> int:
-    """The seed as an int; raises :class:`PopulationError` for a bool, a non-integer or a negative number."""
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise PopulationError(f"seed {seed!r} ({type(seed).__name__}) is not a non-negative integer; pass an int "
-                              "such as seed=2013 (the same seed gives the same population)")
-    return int(seed)
-
-
 def generator(seed: int, label: str) -> np.random.Generator:
-    """The random stream of one column: ``SeedSequence(seed, spawn_key=(crc32(label),))``."""
-    return np.random.default_rng(np.random.SeedSequence(check_seed(seed), spawn_key=(zlib.crc32(label.encode()),)))
+    """The random stream of one column: ``SeedSequence(seed, spawn_key=(COLUMNS, crc32(label)))``."""
+    return column_stream(seed, label)
+
+
+def column_labels(spec: PopulationSpec, model: CovariateModel) -> tuple[str, ...]:
+    """The stream label of every column :func:`sample_population` draws (covariates, then variability)."""
+    covariates = tuple(_covariate_label(d.covariate) for d in spec.distributions)
+    return covariates + (tuple(_variability_label(rule.parameter) for rule in model.variable) if spec.iiv else ())
+
+
+def _covariate_label(covariate: str) -> str:
+    return f"covariate:{covariate}"
+
+
+def _variability_label(parameter: str) -> str:
+    return f"variability:{parameter}"
 
 
 def draw(distribution: Distribution, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -128,7 +134,7 @@ def draw(distribution: Distribution, n: int, rng: np.random.Generator) -> np.nda
 def sample_covariates(spec: PopulationSpec, n: int, seed: int) -> pd.DataFrame:
     """Covariates of ``n`` subjects: each column drawn independently from its own stream."""
     n, seed = _check_n(n), check_seed(seed)
-    columns = {d.covariate: draw(d, n, generator(seed, f"covariate:{d.covariate}")) for d in spec.distributions}
+    columns = {d.covariate: draw(d, n, generator(seed, _covariate_label(d.covariate))) for d in spec.distributions}
     frame = pd.DataFrame({c: columns[c] for c in COVARIATES}, index=pd.RangeIndex(n, name="subject"))
     return frame.astype(COVARIATE_DTYPES)
 
@@ -138,7 +144,7 @@ def sample_variability(model: CovariateModel, n: int, seed: int) -> pd.DataFrame
     n, seed = _check_n(n), check_seed(seed)
     columns: dict[str, np.ndarray] = {}
     for rule in model.variable:
-        z = generator(seed, f"variability:{rule.parameter}").standard_normal(n)
+        z = generator(seed, _variability_label(rule.parameter)).standard_normal(n)
         cv = float(rule.cv or 0.0)
         if rule.distribution == "logitnormal":
             p = rule.base
@@ -182,6 +188,7 @@ def sample_population(
     if genotype_frequencies is not None:
         spec = spec.with_genotype_frequencies(genotype_frequencies)
     model = covariate_model(model_parameters)
+    column_keys(column_labels(spec, model))  # no two columns share a stream
     covariates = sample_covariates(spec, n, seed)
     variability = sample_variability(model, n, seed) if spec.iiv else None
     parameters = parameter_overrides(covariates, variability, model)

@@ -18,16 +18,16 @@ from rich.progress import Progress
 from trdlab import __version__
 from trdlab.dosing import catalog, protocols
 from trdlab.atomic import output_folder
-from trdlab.experiments.checks import evaluate, load_checks, load_figures
 from trdlab.experiments.ledger import load_ledger
 from trdlab.experiments.loading import load_experiments
-from trdlab.experiments.clinical import run_trial_experiments
 from trdlab.experiments.runner import ExperimentOutcome, run_experiments
+from trdlab.experiments.tally import tally
 from trdlab.model.build import build_model
 from trdlab.model.sbml_model import Model
 from trdlab.report import html
 from trdlab.report.figures import plt, time_course
 from trdlab.report.parameters import parameters_markdown
+from trdlab.report.pk_figures import load_figures
 from trdlab.report.table1 import table1_html
 from trdlab.result import Result
 from trdlab.simulate import simulate
@@ -48,15 +48,15 @@ def reproduce(out: Path, *, console: Console | None = None) -> Path:
 
 def _write(folder: Path, console: Console) -> None:
     started = time.perf_counter()
-    checks, figures, ledger, experiments = load_checks(), load_figures(), load_ledger(), load_experiments()
-    species = sorted({c.species for c in checks} | {f.species for f in figures})
+    figures, ledger, experiments = load_figures(), load_ledger(), load_experiments()
+    species = sorted({e.species for e in experiments if e.verification} | {f.species for f in figures})
     (folder / "models").mkdir()
     (folder / "parameters.md").write_text(parameters_markdown(), encoding="utf-8")
     (folder / "figures").mkdir()
     models: dict[str, Model] = {}
     runs: dict[tuple[object, ...], Result] = {}
     with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("reproducing", total=len(species) + len(figures) + len(checks) + len(experiments))
+        task = progress.add_task("reproducing", total=len(species) + len(figures) + len(experiments))
         for name in species:
             progress.update(task, description=f"building {name} model")
             models[name] = build_model(name)  # type: ignore[arg-type]
@@ -66,7 +66,7 @@ def _write(folder: Path, console: Console) -> None:
         def run(spec_species: str, protocol: str, options: tuple[tuple[str, str], ...], until: float) -> Result:
             key = (spec_species, protocol, options, until)
             if key not in runs:
-                regimen = catalog.PROTOCOLS[protocol](species=spec_species, **dict(options))  # type: ignore[operator]
+                regimen = catalog.PROTOCOLS[protocol](species=spec_species, **dict(options))
                 times = np.arange(0.0, until + GRID_STEP_H / 2, GRID_STEP_H)
                 runs[key] = simulate(models[spec_species], regimen, times)
             return runs[key]
@@ -80,30 +80,26 @@ def _write(folder: Path, console: Console) -> None:
             )
             figure_html.append(f"<h3>{escape(spec.title)}</h3><img src='figures/{path.name}' alt='{escape(spec.title)}'>")
             progress.advance(task)
-        outcomes = []
-        for check in checks:
-            progress.update(task, description=f"check {check.id}")
-            outcomes.append(evaluate(check, run(check.species, check.protocol, check.options, check.until_h)))
-            progress.advance(task)
         base = progress.tasks[0].completed
 
         def step(done: int, total: int, ident: str) -> None:
             progress.update(task, completed=base + done, description=f"experiment {ident}" if ident else "report")
 
-        results = run_experiments(progress=step, experiments=experiments)
-        progress.update(task, description="clinical experiments (virtual trials)")
-        clinical = run_trial_experiments()
+        everything = run_experiments(progress=step, experiments=experiments, models=models)
         progress.update(task, description="virtual trials")
         trial_html = _trials_section(folder)
+    verification = [o for o in everything if o.experiment is not None and o.experiment.verification]
+    results = [o for o in everything if o not in verification]
     claim_text = {c.id: c.claim for c in ledger}
-    experiment_html = "".join(_experiment_section(o, folder / "figures", claim_text) for o in results)
-    experiment_html += "".join(_clinical_section(o, claim_text) for o in clinical)
-    results = [*results, *clinical]
+    experiment_html = "".join(_clinical_section(o, claim_text) if o.experiment is not None and o.experiment.cohorts
+                              else _experiment_section(o, folder / "figures", claim_text) for o in results)
     status = {o.id: o.status for o in results}
     check_rows = [
-        (o.check.id, o.check.title, o.check.expected_text, o.detail, html.verdict(o.verdict), o.check.citation)
-        for o in outcomes
-    ]
+        (o.id, c.label, c.expected, f"{c.value:.4g}", html.verdict("pass" if c.passed else "fail"), o.citation)
+        for o in verification for c in o.checks
+    ] + [(o.id, o.title, o.expected, o.reason or "", html.verdict("error"), o.citation)
+         for o in verification if o.status == "error"]
+    counts = tally(results)
     ledger_rows = [(c.id, c.section, c.claim, c.protocol, c.expected, html.verdict(status.get(c.id, "pending")))
                    for c in ledger]
     model_rows = [
@@ -120,7 +116,8 @@ def _write(folder: Path, console: Console) -> None:
         html.Section("Virtual trials", trial_html),
         html.Section("Experiments",
                      f"<p>{len(results)} experiment(s), each run on the model's own simulation "
-                     "(nothing is read back from the expected values).</p>" + experiment_html),
+                     "(nothing is read back from the expected values).</p>" + _evidence_html(counts, results)
+                     + experiment_html),
         html.Section("Claims ledger",
                      f"<p>{len(ledger)} claims of Zarate et al. 2013. Each becomes an experiment run on the model's own "
                      "simulation; claims without an experiment yet are reported as <span class='pending'>pending</span>.</p>"
@@ -133,12 +130,25 @@ def _write(folder: Path, console: Console) -> None:
         "trdlab_version": __version__,
         "wall_time_s": time.perf_counter() - started,
         "models": {name: m.sha256 for name, m in models.items()},
-        "checks": [{"id": o.check.id, "status": o.verdict, "measured": o.measured, "expected": o.check.expected_text,
-                    "citation": o.check.citation} for o in outcomes],
-        "experiments": [dict(o.record(), title=o.title, kind=o.kind) for o in results],
+        "checks": [dict(o.record(), title=o.title) for o in verification],
+        "experiments": [dict(o.record(), title=o.title) for o in results],
+        "tally": counts.record(),
         "claims": [dict(asdict(c), status=status.get(c.id, "pending")) for c in ledger],
     }
     (folder / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+
+
+def _evidence_html(counts: object, results: list[ExperimentOutcome]) -> str:
+    """What the passes are evidence of: validation vs calibration, counted separately."""
+    from trdlab.experiments.tally import Tally
+
+    assert isinstance(counts, Tally)
+    fitted = [o.id for o in results if o.kind == "calibration"]
+    return (f"<p><b>Evidence:</b> {escape(counts.text())}.</p>"
+            "<p>A check is <i>calibration</i> when a parameter row names it (or its experiment) in "
+            "<code>fitted_to</code>: its pass shows the fit, not a prediction. Every other check is "
+            "<i>validation</i>. The kinds are derived from the parameter tables, never written by hand. "
+            f"Experiments with calibration checks: {escape(', '.join(fitted) or 'none')}.</p>")
 
 
 def _experiment_section(outcome: ExperimentOutcome, figures: Path, claims: dict[str, str]) -> str:
@@ -147,8 +157,8 @@ def _experiment_section(outcome: ExperimentOutcome, figures: Path, claims: dict[
     assert spec is not None
     arms = [(a.name, "; ".join(_dose_text(d.protocol or d.drug or "", d.at, d.options) for d in a.doses) or "no doses",
              a.genotype or "", ", ".join(f"{k} = {v:g}" for k, v in a.parameters)) for a in spec.arms]
-    checks = [(c.label, c.expected, f"{c.value:.4g}", html.verdict("prediction" if c.passed is None else
-                                                                   "pass" if c.passed else "fail"))
+    checks = [(c.label, c.kind, c.expected, f"{c.value:.4g}", html.verdict("prediction" if c.passed is None else
+                                                                           "pass" if c.passed else "fail"))
               for c in outcome.checks]
     parts = [
         f"<h3 id='{escape(spec.id)}'>{escape(spec.id)}: {escape(spec.title)} — {html.verdict(outcome.status)}</h3>",
@@ -160,7 +170,7 @@ def _experiment_section(outcome: ExperimentOutcome, figures: Path, claims: dict[
     if outcome.reason:
         parts.append(_reason(outcome))
     if checks:
-        parts.append(html.table(("readout", "expected", "measured", "verdict"), checks, raw_columns=(3,)))
+        parts.append(html.table(("readout", "kind", "expected", "measured", "verdict"), checks, raw_columns=(4,)))
     if outcome.results:
         path = _experiment_figure(outcome, figures / f"experiment_{spec.id}.png")
         parts.append(f"<img src='figures/{path.name}' alt='{escape(spec.title)}'>")
@@ -175,14 +185,17 @@ def _reason(outcome: ExperimentOutcome) -> str:
 
 def _clinical_section(outcome: ExperimentOutcome, claims: dict[str, str]) -> str:
     """A clinical experiment (virtual trial): claim, checks, verdict."""
-    checks = [(c.label, c.expected, f"{c.value:.4g}", html.verdict("pass" if c.passed else "fail")) for c in outcome.checks]
+    cohorts = outcome.experiment.cohorts if outcome.experiment is not None else ()
+    checks = [(c.label, c.kind, c.expected, f"{c.value:.4g}", html.verdict("pass" if c.passed else "fail"))
+              for c in outcome.checks]
     parts = [f"<h3 id='{escape(outcome.id)}'>{escape(outcome.id)}: {escape(outcome.title)} — {html.verdict(outcome.status)}</h3>",
              f"<p><b>Claim:</b> {escape(claims.get(outcome.id, ''))} <b>Source:</b> {escape(outcome.citation)} "
-             f"({escape(outcome.kind)}). <b>Simulated:</b> a virtual trial on the human model (experiments/trials.toml).</p>"]
+             f"({escape(outcome.kind)}). <b>Simulated:</b> virtual trials on the human model "
+             f"({escape(', '.join(f'{c.name}: {c.design}, n = {c.n}' for c in cohorts))}).</p>"]
     if outcome.reason:
         parts.append(_reason(outcome))
     if checks:
-        parts.append(html.table(("readout", "expected", "measured", "verdict"), checks, raw_columns=(3,)))
+        parts.append(html.table(("readout", "kind", "expected", "measured", "verdict"), checks, raw_columns=(4,)))
     return "".join(parts)
 
 

@@ -15,7 +15,6 @@ from typing import Mapping
 from trdlab.experiments.runner import ExperimentOutcome
 
 LAYOUT = Path(__file__).resolve().parents[1] / "experiments" / "table_1_layout.toml"
-COLUMNS = (("mdd", "Major depression (model: CUS + low Mg)"), ("mg", "Mg administration (MgT)"), ("ketamine", "Ketamine"))
 
 
 def arrow(ratio: float, threshold: float = 0.10) -> str:
@@ -30,12 +29,14 @@ def arrow(ratio: float, threshold: float = 0.10) -> str:
 def table1_html(outcomes: Mapping[str, ExperimentOutcome], layout: Path = LAYOUT) -> str:
     """The side-by-side table: paper vs model, one cell per (row, column)."""
     with open(layout, "rb") as handle:
-        rows = tomllib.load(handle)["row"]
-    head = "<tr><th>row</th>" + "".join(f"<th>{escape(title)}: paper</th><th>model</th>" for _, title in COLUMNS) + "</tr>"
+        data = tomllib.load(handle)
+    rows = data["row"]
+    columns = [(str(c["key"]), str(c["title"])) for c in data["columns"]]
+    head = "<tr><th>row</th>" + "".join(f"<th>{escape(title)}: paper</th><th>model</th>" for _, title in columns) + "</tr>"
     body = []
     for row in rows:
         cells = [f"<td>{escape(row['label'])}</td>"]
-        for column, _ in COLUMNS:
+        for column, _ in columns:
             cells.append(f"<td>{escape(row['paper'][column])}</td>")
             cells.append(_model_cell(outcomes.get(f"T1-{row['key']}-{column}")))
         body.append("<tr>" + "".join(cells) + "</tr>")

@@ -1,6 +1,7 @@
 """Calibration of the clinical layer as code (``trdlab calibrate``).
 
-The population-level parameters of the symptom and placebo model (``FITTED``) are fitted to the
+The population-level parameters of the symptom and placebo model (``[fit] transforms`` of
+targets.toml) are fitted to the
 targets of ``library/clinical/targets.toml``. The mechanism is simulated once per built-in
 design (its parameters are never fitted); every evaluation re-scores the same simulated cohorts
 with the same random draws (common random numbers), so the objective is a deterministic
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import tomlkit
 from scipy.optimize import minimize
 
 from trdlab.clinical.parameters import CLINICAL_ROOT, ClinicalParameters, load_clinical_parameters
@@ -31,22 +33,23 @@ from trdlab.model.units import parse
 from trdlab.trials.design import TrialDesign, load_design
 from trdlab.trials.run import simulate_cohort
 from trdlab.trials.scoring import Cohort, score
+from trdlab.trials.statistics.effect import cohens_d
 
 TARGETS = CLINICAL_ROOT / "targets.toml"
 
-FITTED: dict[str, str] = {
-    "drive_half": "log",
-    "effect_max": "logit",
-    "drive_half_cv": "log",
-    "relapse_rate": "log",
-    "relapse_rate_cv": "log",
-    "placebo_logit_mean": "identity",
-    "placebo_failed_trial_effect": "identity",
-    "expectancy_infusion": "log",
-}
-"""Fitted parameters and the transform the optimiser works in. ``drive_hill`` is not fitted: with
-the subjects' spread of ``drive_half`` the population targets cannot identify it (a free fit
-drifts to a step, Hill > 20); it is fixed in the table."""
+def fitted_transforms(path: Path = TARGETS) -> dict[str, str]:
+    """The fitted parameters and the transform the optimiser works in (``[fit] transforms`` of targets.toml).
+
+    Parameters of the clinical table that are not listed there (e.g. ``drive_hill``) are held at
+    their table value; the file says why.
+    """
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    transforms = data.get("fit", {}).get("transforms", {})
+    bad = {k: v for k, v in transforms.items() if v not in ("log", "logit", "identity")}
+    if not transforms or bad:
+        raise CalibrationError(f"{path.name}: [fit] transforms must map clinical parameters to log | logit | identity "
+                               f"(got {bad or 'nothing'})")
+    return dict(transforms)
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,8 @@ class Target:
     extra_visits: tuple[str, ...] = ()
     source: str = ""
     note: str = ""
+    check: str = ""
+    """The experiment check (``id.check``) this target calibrates; named in the fitted rows' ``fitted_to``."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "extra_visits", tuple(self.extra_visits))
@@ -82,12 +87,15 @@ def with_extra_visits(design: TrialDesign, extra: tuple[str, ...]) -> TrialDesig
     hours = tuple(float(parse(v).to("hour").magnitude) for v in extra)
     if min(hours) <= max(design.visit_hours):
         raise CalibrationError(f"extra visits {list(extra)} must come after the design's last visit {design.visits[-1]!r}")
-    return replace(design, visits=design.visits + tuple(extra), visit_hours=design.visit_hours + hours)
+    return replace(design, visits=design.visits + tuple(extra))
 
 
 def load_targets(path: Path = TARGETS) -> list[Target]:
     """Read the targets table."""
     rows = tomllib.loads(path.read_text(encoding="utf-8"))["targets"]
+    missing = [row.get("id", "?") for row in rows if not row.get("check")]
+    if missing:
+        raise CalibrationError(f"{path.name}: targets {missing} name no experiment check; add check = \"C01.d_1d\"-style ids")
     return [Target(**row) for row in rows]
 
 
@@ -136,9 +144,7 @@ def metric(table: pd.DataFrame, design: TrialDesign, target: Target, *, soft: bo
         return float(rows["pct_change"].mean())
     if target.metric == "effect_size_d":
         control = _rows(table, str(target.control), visit)
-        a, b = -rows.change.to_numpy(float), -control.change.to_numpy(float)
-        pooled = np.sqrt(((a.size - 1) * a.var(ddof=1) + (b.size - 1) * b.var(ddof=1)) / (a.size + b.size - 2))
-        return float((a.mean() - b.mean()) / pooled)
+        return cohens_d(-rows.change.to_numpy(float), -control.change.to_numpy(float)).estimate
     if target.metric == "genotype_gap":
         val = rows.loc[rows.bdnf_genotype == "val/val", "pct_change"].mean()
         met = rows.loc[rows.bdnf_genotype != "val/val", "pct_change"].mean()
@@ -156,17 +162,17 @@ def loss(model: float, target: Target) -> float:
     return float(target.weight * z**2)
 
 
-def _encode(params: ClinicalParameters) -> np.ndarray:
+def _encode(params: ClinicalParameters, fitted: dict[str, str]) -> np.ndarray:
     out = []
-    for name, transform in FITTED.items():
+    for name, transform in fitted.items():
         value = getattr(params, name)
         out.append(np.log(value) if transform == "log" else np.log(value / (1 - value)) if transform == "logit" else value)
     return np.array(out)
 
 
-def _decode(x: np.ndarray, base: ClinicalParameters) -> ClinicalParameters:
+def _decode(x: np.ndarray, base: ClinicalParameters, fitted: dict[str, str]) -> ClinicalParameters:
     changes = {}
-    for value, (name, transform) in zip(x, FITTED.items()):
+    for value, (name, transform) in zip(x, fitted.items()):
         changes[name] = float(np.exp(value) if transform == "log" else 1 / (1 + np.exp(-value)) if transform == "logit" else value)
     return base.replace(**changes)
 
@@ -182,6 +188,8 @@ class CalibrationResult:
     fit: pd.DataFrame  # id, metric, target, tolerance, kind, model, loss
     seed: int
     n: int
+    fitted_to: tuple[str, ...] = ()
+    """The checks of the targets that carried weight (weight > 0): what the fitted rows were fitted to."""
 
 
 Cohorts = dict[tuple[str, tuple[str, ...]], tuple[TrialDesign, Cohort]]
@@ -217,44 +225,49 @@ def evaluate(params: ClinicalParameters, targets: list[Target], cohorts: Cohorts
 def calibrate(*, n: int = 300, seed: int = 20130101, workers: int = 1, max_evaluations: int = 800,
               targets: list[Target] | None = None, start: ClinicalParameters | None = None,
               progress: Callable[[str], None] | None = None) -> CalibrationResult:
-    """Fit :data:`FITTED` to the targets; deterministic for a given ``seed`` and ``n``."""
+    """Fit the parameters of :func:`fitted_transforms` to the targets; deterministic for ``seed`` and ``n``."""
     targets = targets or load_targets()
     start = start or load_clinical_parameters()
+    fitted = fitted_transforms()
     cohorts = simulate_designs(targets, n=n, seed=seed, workers=workers, progress=progress)
 
     def objective(x: np.ndarray) -> float:
-        return float(evaluate(_decode(x, start), targets, cohorts, soft=True)["loss"].sum())
+        return float(evaluate(_decode(x, start, fitted), targets, cohorts, soft=True)["loss"].sum())
 
-    x0 = _encode(start)
+    x0 = _encode(start, fitted)
     first = minimize(objective, x0, method="Nelder-Mead",
                      options={"maxfev": max_evaluations, "xatol": 1e-3, "fatol": 1e-4})
     second = minimize(objective, first.x, method="Nelder-Mead",
                       options={"maxfev": max_evaluations // 2, "xatol": 1e-3, "fatol": 1e-4})
     best = second if second.fun <= first.fun else first
-    fitted = _decode(best.x, start)
-    final = evaluate(fitted, targets, cohorts)
-    return CalibrationResult(fitted, start, float(evaluate(start, targets, cohorts)["loss"].sum()),
-                             float(final["loss"].sum()), final, seed, n)
+    result = _decode(best.x, start, fitted)
+    final = evaluate(result, targets, cohorts)
+    return CalibrationResult(result, start, float(evaluate(start, targets, cohorts)["loss"].sum()),
+                             float(final["loss"].sum()), final, seed, n, tuple(t.check for t in targets if t.weight > 0))
 
 
 def parameters_toml(result: CalibrationResult, root: Path = CLINICAL_ROOT) -> str:
-    """The clinical parameter table with the fitted rows replaced (value + calibration provenance)."""
-    text = (root / "parameters" / "symptoms.toml").read_text(encoding="utf-8")
-    blocks = text.split("\n[")
-    out = [blocks[0]]
-    for block in blocks[1:]:
-        name = block.split("]", 1)[0]
-        if name in FITTED:
-            head, _, rest = block.partition("\n")
-            lines = [ln for ln in rest.split("\n") if not ln.startswith(("value =", "source =", "derivation =", "assumed ="))]
-            unit_index = next(i for i, ln in enumerate(lines) if ln.startswith("unit ="))
-            lines.insert(unit_index, f"value = {getattr(result.parameters, name):.6g}")
-            tail = [ln for ln in lines if ln.strip()]
-            tail.append('source = "zarate2013"')
-            tail.append(
-                f'derivation = "calibrated: trdlab calibrate --seed {result.seed} --n {result.n} (Nelder-Mead, common random '
-                f'numbers) to library/clinical/targets.toml (C01, C02, C04, C05, C07); objective {result.objective:.3g}"'
-            )
-            block = head + "\n" + "\n".join(tail) + "\n"
-        out.append(block)
-    return "\n[".join(out)
+    """The clinical parameter table with the fitted rows replaced (value + calibration provenance).
+
+    Edited with tomlkit, so comments and the other rows stay as written. Each fitted row names
+    exactly the checks whose targets carried weight (``fitted_to``); weight-0 targets are not listed.
+    """
+    doc = tomlkit.parse((root / "parameters" / "symptoms.toml").read_text(encoding="utf-8"))
+    checks = sorted(dict.fromkeys(result.fitted_to))
+    experiments = ", ".join(sorted({c.split(".", 1)[0] for c in checks}))
+    for name in fitted_transforms():
+        row = doc[name]
+        for key in ("value", "source", "derivation", "assumed", "fitted_to"):
+            if key in row:
+                del row[key]
+        values = {"value": float(f"{getattr(result.parameters, name):.6g}"), **{k: row[k] for k in row}}
+        for key in list(row):
+            del row[key]
+        for key, value in values.items():
+            row[key] = value
+        row["source"] = "zarate2013"
+        row["derivation"] = (f"calibrated: trdlab calibrate --seed {result.seed} --n {result.n} (Nelder-Mead, common "
+                             f"random numbers) to library/clinical/targets.toml (the targets with weight > 0: "
+                             f"{experiments}); objective {result.objective:.3g}")
+        row["fitted_to"] = checks
+    return tomlkit.dumps(doc)

@@ -6,6 +6,11 @@ model (latent severity x spontaneous fluctuation x rating noise), subjects below
 design's inclusion threshold are screened out (selection on a noisy, fluctuating rating is
 what produces regression to the mean), and the included subjects are randomised to arms
 (parallel: permuted allocation by the arms' weights; crossover: sequences AB / BA).
+
+Randomness follows the seed tree of :mod:`trdlab.population.streams`: pool subject i's
+symptom-model draws come from branch ``(SUBJECTS, i)``, the allocation from
+``(RANDOMISATION, 0)`` and the dropout times from ``(DROPOUT, 0)``; the pool's covariates come
+from the population's column branches with the same seed.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from trdlab.clinical.parameters import ClinicalParameters
 from trdlab.clinical.scales import Scale, load_scale, scale_names
 from trdlab.clinical.symptoms import Noise, draw_noise, fluctuation, item_scores
 from trdlab.errors import TrialError
+from trdlab.population.streams import Purpose, stream, subject_streams
 
 DENSE_STEP_EARLY_H = 1.0
 DENSE_STEP_LATE_H = 12.0
@@ -66,8 +72,18 @@ def schedule(visit_hours: list[float], periods: int, washout_h: float) -> Schedu
 
 
 def subject_generators(seed: int, n: int) -> list[np.random.Generator]:
-    """One independent generator per pool subject (spawned from the seed: order-independent)."""
-    return [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(n)]
+    """One independent generator per pool subject, branch ``(SUBJECTS, i)`` (does not depend on ``n``)."""
+    return subject_streams(seed, n)
+
+
+def randomisation_generator(seed: int) -> np.random.Generator:
+    """The trial's allocation stream, branch ``(RANDOMISATION, 0)`` of the seed tree."""
+    return stream(seed, Purpose.RANDOMISATION)
+
+
+def dropout_generator(seed: int) -> np.random.Generator:
+    """The trial's dropout-time stream, branch ``(DROPOUT, 0)`` of the seed tree."""
+    return stream(seed, Purpose.DROPOUT)
 
 
 def screening_ratings(severity: np.ndarray, noise: Noise, sched: Schedule, scale: Scale,

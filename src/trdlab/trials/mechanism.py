@@ -8,8 +8,10 @@ batch goes on.
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -17,18 +19,35 @@ from trdlab.dosing.regimen import Regimen
 from trdlab.errors import TrdlabError
 from trdlab.parallel import run_tasks
 
-OBSERVABLES: tuple[str, ...] = (
-    "epsc_amplitude_pfc",
-    "epsc_frequency_pfc",
-    "nmda_block_pyramidal",
-    "spine_density_pfc",
-    "bdnf_pfc",
-    "glutamate_ec_pfc",
-    "corticosterone_plasma",
-    "mg_plasma_total_mm",
-    "ketamine_plasma_ngml",
-)
-"""Observables a trial records per subject (symptom inputs and biomarkers)."""
+OBSERVABLES_FILE = Path(__file__).resolve().parents[1] / "library" / "clinical" / "observables.toml"
+
+
+@dataclass(frozen=True)
+class TrialObservables:
+    """What a trial reads from the human model (``library/clinical/observables.toml``)."""
+
+    synaptic_efficacy: tuple[str, ...]
+    dissociation: str
+    biomarkers: tuple[str, ...]
+
+    @property
+    def recorded(self) -> tuple[str, ...]:
+        """Every observable simulated and kept per subject (inputs first, then biomarkers)."""
+        return tuple(dict.fromkeys((*self.synaptic_efficacy, self.dissociation, *self.biomarkers)))
+
+
+def load_trial_observables(path: Path = OBSERVABLES_FILE) -> TrialObservables:
+    """Read the trial observables table."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    try:
+        return TrialObservables(tuple(data["synaptic_efficacy"]), str(data["dissociation"]), tuple(data["biomarkers"]))
+    except (KeyError, TypeError) as exc:
+        raise TrdlabError(f"{path}: needs synaptic_efficacy (list), dissociation (id) and biomarkers (list): {exc}") from None
+
+
+TRIAL_OBSERVABLES = load_trial_observables()
+OBSERVABLES: tuple[str, ...] = TRIAL_OBSERVABLES.recorded
+"""Observables a trial records per subject (symptom inputs and biomarkers), from the clinical library."""
 
 
 @dataclass(frozen=True)

@@ -90,7 +90,7 @@ def background_regimen(
             raise TrialError(f"background: protocol {entry.protocol!r} is not oral; give every, e.g. every = \"7 d\"")
         first = float(start_h) + entry.at_hours
         count = doses_to_cover(first, float(end_h), hours(every, "every"))
-        covering = replace(entry, at="0 h", at_hours=0.0, every=every, count=count)
+        covering = replace(entry, at="0 h", every=every, count=count)
         regimen = regimen + entry_regimen(covering, weight_kg=weight_kg).shifted(first)
     return regimen
 

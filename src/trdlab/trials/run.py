@@ -23,6 +23,7 @@ from trdlab.clinical.symptoms import Noise
 from trdlab.dosing.catalog import PROTOCOL_INFO
 from trdlab.errors import TrialError
 from trdlab.population import Population, load_population, sample_population
+from trdlab.population.covariates import population_names
 from trdlab.trials import cohort as cohort_mod
 from trdlab.trials.design import TrialDesign, load_design
 from trdlab.trials.mechanism import OBSERVABLES, SubjectPlan, simulate_plans
@@ -64,7 +65,7 @@ def arm_info(design: TrialDesign) -> tuple[ArmInfo, ...]:
 
 def _population(design: TrialDesign, n: int, seed: int) -> Population:
     source = design.population
-    if source in ("mdd", "trd_unipolar", "trd_bipolar"):
+    if source in population_names():
         return sample_population(source, n, seed)
     population = load_population(source)
     if len(population.covariates) < n:
@@ -102,9 +103,9 @@ def plan_cohort(design: TrialDesign, *, n: int | None = None, seed: int = 1,
     severity = pool.covariates["baseline_severity"].to_numpy(float)
     ratings = cohort_mod.screening_ratings(severity, noise, sched, scale, params)
     chosen = cohort_mod.include(ratings, design.inclusion, int(n))
-    trial_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(10**6,)))
-    assignment = np.array(cohort_mod.randomise(int(n), [a.allocation for a in design.arms], periods, trial_rng))
-    dropout = _dropout(design, sched, int(n), trial_rng)
+    allocation_rng = cohort_mod.randomisation_generator(seed)
+    assignment = np.array(cohort_mod.randomise(int(n), [a.allocation for a in design.arms], periods, allocation_rng))
+    dropout = _dropout(design, sched, int(n), cohort_mod.dropout_generator(seed))
     covariates = pool.covariates.iloc[chosen].reset_index(drop=True)
     overrides = pool.parameters.iloc[chosen].reset_index(drop=True)
     plans = tuple(_plan(design, k, covariates.iloc[k], overrides.iloc[k], assignment[k], sched) for k in range(int(n)))

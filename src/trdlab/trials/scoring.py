@@ -26,7 +26,7 @@ from trdlab.clinical.symptoms import (
     synaptic_drive,
 )
 from trdlab.trials.cohort import Schedule
-from trdlab.trials.mechanism import OBSERVABLES
+from trdlab.trials.mechanism import OBSERVABLES, TRIAL_OBSERVABLES
 
 BIOMARKERS: tuple[str, ...] = OBSERVABLES
 """Per-visit model readouts written to the subject table (the recorded observables)."""
@@ -75,7 +75,7 @@ def latent_severity(cohort: Cohort, params: ClinicalParameters) -> tuple[np.ndar
     positions = [0, *cohort.schedule.visit_index.tolist()]
     u = fluctuation(cohort.noise.fluctuation, cohort.schedule.rating_days, params.severity_fluctuation_sd,
                     params.severity_fluctuation_time).reshape(n, periods, len(positions))
-    efficacy = cohort.values["epsc_amplitude_pfc"] * cohort.values["epsc_frequency_pfc"]
+    efficacy = np.prod([cohort.values[name] for name in TRIAL_OBSERVABLES.synaptic_efficacy], axis=0)
     severity0 = cohort.covariates["baseline_severity"].to_numpy(float)
     failed = cohort.covariates["failed_trials"].to_numpy(float)
     latent = np.empty((n, periods, len(positions)))
@@ -100,7 +100,7 @@ def score(cohort: Cohort, params: ClinicalParameters, scale: Scale, *, response:
     latent, held = latent_severity(cohort, params)
     positions = [0, *cohort.schedule.visit_index.tolist()]
     item_noise = cohort.noise.items.reshape(n, periods, len(positions), -1)[..., : len(scale.items)]
-    cadss = dissociation(cohort.values["nmda_block_pyramidal"], params)
+    cadss = dissociation(cohort.values[TRIAL_OBSERVABLES.dissociation], params)
     labels = ["baseline", *cohort.visits]
     frames = []
     for p in range(periods):

@@ -16,10 +16,15 @@ treatment; c, d = on control)::
 
     OR = (a d) / (b c),   se(log OR) = sqrt(1/a + 1/b + 1/c + 1/d)        (Woolf 1955)
 
-with the interval ``exp(log OR -+ z se)``. When any cell is zero, 0.5 is added to every
-cell (Haldane 1956 / Anscombe 1956); otherwise the table is used as is.
+with the interval ``exp(log OR -+ z se)``, computed by statsmodels'
+``Table2x2.log_oddsratio_confint``. When any cell is zero, 0.5 is added to every cell
+(Haldane 1956 / Anscombe 1956); otherwise the table is used as is. (statsmodels' own
+``shift_zeros`` replaces only the zero cells by 0.5, so it is switched off.)
 
-Both functions drop NaN values first (missing visits) and return
+:func:`cohens_d_point` is the point estimate of d alone (no interval, no NaN
+filtering), cheap enough for a calibration loop.
+
+:func:`cohens_d` and :func:`odds_ratio` drop NaN values first (missing visits) and return
 :meth:`Estimate.missing` (all NaN) when an arm has too few observations.
 """
 
@@ -31,11 +36,12 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import stats
+from statsmodels.stats.contingency_tables import Table2x2
 
 from trdlab.errors import TrialError
 from trdlab.trials.statistics.estimates import Estimate
 
-__all__ = ["cohens_d", "odds_ratio"]
+__all__ = ["cohens_d", "cohens_d_point", "odds_ratio"]
 
 
 def _z(alpha: float) -> float:
@@ -47,6 +53,30 @@ def _z(alpha: float) -> float:
 def _finite(values: ArrayLike) -> np.ndarray:
     array = np.asarray(values, dtype=float).ravel()
     return array[~np.isnan(array)]
+
+
+def cohens_d_point(treatment: ArrayLike, control: ArrayLike) -> float:
+    """Cohen's d point estimate ``(mean_T - mean_C) / s_p``, without interval or NaN filtering.
+
+    The cheap form of :func:`cohens_d` for loops (a calibration objective): no NaN filtering
+    and no confidence interval.
+
+    Args:
+        treatment: improvement scores of the treatment arm.
+        control: improvement scores of the control arm.
+
+    Returns:
+        d; NaN when an arm has fewer than 2 values or the pooled SD is zero (NaN also when a
+        value is NaN: filter first, as :func:`cohens_d` does).
+    """
+    x, y = np.asarray(treatment, dtype=float).ravel(), np.asarray(control, dtype=float).ravel()
+    n1, n2 = x.size, y.size
+    if n1 < 2 or n2 < 2:
+        return float("nan")
+    pooled_var = ((n1 - 1) * x.var(ddof=1) + (n2 - 1) * y.var(ddof=1)) / (n1 + n2 - 2)
+    if not pooled_var > 0.0:
+        return float("nan")
+    return float((x.mean() - y.mean()) / math.sqrt(pooled_var))
 
 
 def cohens_d(treatment: ArrayLike, control: ArrayLike, *, alpha: float = 0.05) -> Estimate:
@@ -67,13 +97,10 @@ def cohens_d(treatment: ArrayLike, control: ArrayLike, *, alpha: float = 0.05) -
     """
     z = _z(alpha)
     x, y = _finite(treatment), _finite(control)
+    d = cohens_d_point(x, y)
+    if math.isnan(d):
+        return Estimate.missing()
     n1, n2 = x.size, y.size
-    if n1 < 2 or n2 < 2:
-        return Estimate.missing()
-    pooled_var = ((n1 - 1) * x.var(ddof=1) + (n2 - 1) * y.var(ddof=1)) / (n1 + n2 - 2)
-    if not pooled_var > 0.0:
-        return Estimate.missing()
-    d = float((x.mean() - y.mean()) / math.sqrt(pooled_var))
     se = math.sqrt((n1 + n2) / (n1 * n2) + d * d / (2.0 * (n1 + n2)))
     return Estimate(d, d - z * se, d + z * se)
 
@@ -95,14 +122,13 @@ def odds_ratio(resp_treatment: ArrayLike, resp_control: ArrayLike, *, alpha: flo
         OR > 1 when response is more likely on treatment; all NaN when an arm is empty.
         The Haldane-Anscombe 0.5 correction is applied to all cells only when a cell is 0.
     """
-    z = _z(alpha)
+    _z(alpha)  # rejects an alpha outside (0, 1)
     t, c = _bool_values(resp_treatment), _bool_values(resp_control)
     if t.size == 0 or c.size == 0:
         return Estimate.missing()
-    cells = np.array([t.sum(), (~t).sum(), c.sum(), (~c).sum()], dtype=float)
+    cells = np.array([[t.sum(), (~t).sum()], [c.sum(), (~c).sum()]], dtype=float)
     if (cells == 0).any():
-        cells += 0.5
-    a, b, cc, d = cells
-    log_or = math.log(a * d / (b * cc))
-    se = math.sqrt(float(np.sum(1.0 / cells)))
-    return Estimate(math.exp(log_or), math.exp(log_or - z * se), math.exp(log_or + z * se))
+        cells += 0.5  # Haldane-Anscombe, on every cell
+    table = Table2x2(cells, shift_zeros=False)
+    low, high = table.log_oddsratio_confint(alpha)
+    return Estimate(math.exp(table.log_oddsratio), math.exp(low), math.exp(high))
