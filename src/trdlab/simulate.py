@@ -24,15 +24,16 @@ from trdlab.errors import ModelError, SimulationError
 from trdlab.model.sbml_model import Model
 from trdlab.result import Result
 
-_DEFAULT_ENGINE: RoadRunnerEngine | None = None
 _SIMULTANEOUS = 1e-12
+_DEFAULT_ENGINE = RoadRunnerEngine()  # settings only, plus its own thread-safe session pool
 
 
 def default_engine() -> RoadRunnerEngine:
-    """The shared default engine (libRoadRunner with default settings), created on first use."""
-    global _DEFAULT_ENGINE
-    if _DEFAULT_ENGINE is None:
-        _DEFAULT_ENGINE = RoadRunnerEngine()
+    """The default engine: libRoadRunner with default settings, one per process.
+
+    Safe to share between threads: its compiled sessions are lent to one simulation at a time
+    (:meth:`RoadRunnerEngine.checkout`), so concurrent calls never share a RoadRunner instance.
+    """
     return _DEFAULT_ENGINE
 
 
@@ -71,11 +72,12 @@ def simulate(
     overrides = _check_parameters(parameters)
     engine = engine or default_engine()
     schedule = expand(regimen, model.resolve_cmt)
-    session = engine.session(model, schedule.infusion_targets)
     t0 = min(grid[0], schedule.actions[0].time) if schedule.actions else grid[0]
-    session.start(overrides, t0, reinitialize=reinitialize)
-    values = _drive(session, schedule.actions, grid, engine.settings.wall_limit_s, started)
-    constants = session.constant_values()
+    with engine.checkout(model, schedule.infusion_targets) as session:
+        session.start(overrides, t0, reinitialize=reinitialize)
+        values = _drive(session, schedule.actions, grid, engine.settings.wall_limit_s, started)
+        constants = session.constant_values()
+        recorded = session.recorded
     manifest = {
         "trdlab_version": __version__,
         "model": model.name,
@@ -90,7 +92,7 @@ def simulate(
     }
     return Result(
         times=grid,
-        recorded=session.recorded,
+        recorded=recorded,
         values=values,
         constants=tuple(constants.items()),
         columns=model.species_ids + model.compartments + model.parameters,

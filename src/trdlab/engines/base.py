@@ -1,6 +1,8 @@
 """The engine interface: how the simulator drives any ODE backend.
 
-An :class:`Engine` compiles a :class:`~trdlab.model.Model` into a :class:`Session`.
+An :class:`Engine` compiles a :class:`~trdlab.model.Model` into a :class:`Session` and lends
+compiled sessions out for one simulation at a time (:meth:`Engine.checkout`), so one engine can
+serve several threads: a session is mutable and is never in two callers' hands at once.
 The simulator (``trdlab.simulate``) owns time and dosing; a session only knows how to
 reset itself, change amounts and input rates, and integrate to a list of times.
 That split is what lets dosing stay an input (never model state) and lets another
@@ -10,6 +12,7 @@ backend (e.g. JAX) plug in without touching the science.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from contextlib import AbstractContextManager
 from typing import Mapping, Protocol, Sequence
 
 import numpy as np
@@ -99,4 +102,7 @@ class Engine(Protocol):
         """Name, version and settings of the engine, recorded in result manifests."""
 
     def session(self, model: Model, infusion_targets: Sequence[str]) -> Session:
-        """Compile (or fetch from cache) ``model`` with input rates into ``infusion_targets``."""
+        """Compile ``model`` with input rates into ``infusion_targets``: a session the caller owns."""
+
+    def checkout(self, model: Model, infusion_targets: Sequence[str]) -> AbstractContextManager[Session]:
+        """Lend a compiled session (pooled, or compiled now) to one caller until the block ends."""

@@ -3,12 +3,14 @@
 Zero-order inputs are added to a copy of the SBML as one parameter and one
 reaction per infused species (``trdlab_input_<id>``), and only for species a
 regimen actually infuses, so a model without infusions is simulated exactly as
-written. Compiled instances are cached per (SBML sha256, infused species).
+written. Each engine owns a :class:`~trdlab.engines.pool.SessionPool` of compiled instances
+per (SBML sha256, infused species); :meth:`RoadRunnerEngine.checkout` lends one to a single
+caller at a time, so threads sharing an engine never share a RoadRunner instance.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from contextlib import AbstractContextManager
 from typing import Mapping, Sequence
 
 import libsbml
@@ -16,6 +18,7 @@ import numpy as np
 import roadrunner
 
 from trdlab.engines.base import EngineSettings
+from trdlab.engines.pool import SessionPool
 from trdlab.errors import DoseError, ModelError, SimulationError
 from trdlab.model.sbml_model import Model
 
@@ -33,11 +36,11 @@ class RoadRunnerEngine:
     name = "libroadrunner"
 
     def __init__(self, settings: EngineSettings | None = None) -> None:
-        # CVODE's step-size notices ("t + h = t") go to libRoadRunner's logger; failures still
-        # raise. Keep the console for errors only.
+        # libRoadRunner's own notices (e.g. deprecations) are not for the user; failures still
+        # raise. SUNDIALS prints CVODE warnings itself (to stdout), whatever this level.
         roadrunner.Logger.setLevel(roadrunner.Logger.LOG_ERROR)
         self.settings = settings or EngineSettings()
-        self._cache: OrderedDict[tuple[str, tuple[str, ...]], RoadRunnerSession] = OrderedDict()
+        self._pool: SessionPool[RoadRunnerSession] = SessionPool(_CACHE_SIZE)
 
     @property
     def version(self) -> str:
@@ -58,17 +61,21 @@ class RoadRunnerEngine:
         }
 
     def session(self, model: Model, infusion_targets: Sequence[str]) -> RoadRunnerSession:
-        key = (model.sha256, tuple(sorted(set(infusion_targets))))
-        cached = self._cache.get(key)
-        if cached is not None:
-            self._cache.move_to_end(key)
-            return cached
-        sbml = model.sbml if not key[1] else with_inputs(model, key[1])
-        session = RoadRunnerSession(sbml, model, key[1], self.settings)
-        self._cache[key] = session
-        if len(self._cache) > _CACHE_SIZE:
-            self._cache.popitem(last=False)
-        return session
+        """A newly compiled session, owned by the caller (never pooled, never shared)."""
+        targets = tuple(sorted(set(infusion_targets)))
+        sbml = model.sbml if not targets else with_inputs(model, targets)
+        return RoadRunnerSession(sbml, model, targets, self.settings)
+
+    def checkout(
+        self, model: Model, infusion_targets: Sequence[str]
+    ) -> AbstractContextManager[RoadRunnerSession]:
+        """Borrow a compiled session from this engine's pool for one simulation.
+
+        ``with engine.checkout(model, targets) as session:`` -- the session is this caller's
+        alone until the block ends, then it goes back to the pool for the next caller.
+        """
+        targets = tuple(sorted(set(infusion_targets)))
+        return self._pool.lend((model.sha256, targets), lambda: self.session(model, targets))
 
 
 def with_inputs(model: Model, targets: Sequence[str]) -> str:
@@ -141,6 +148,7 @@ class RoadRunnerSession:
         self._state_set = frozenset(self.state_species)
         self._species_overrides: dict[str, float] = {}
         self._init_sensitive = _initial_condition_symbols(sbml)
+        self._uses_time = uses_time(sbml)
         ruled = _ruled(sbml)  # parse once (it was re-parsed per parameter: ~4 s for the human model)
         self._settable = frozenset(self._species) | frozenset(model.compartments) | frozenset(
             p for p in model.parameters if p not in ruled
@@ -247,6 +255,14 @@ class RoadRunnerSession:
         if len(grid) == 1:
             values = np.array([[self._rr.getValue(name) for name in self.recorded]])
             return values
+        if not self._uses_time:
+            # Segment-local clock: a segment starts at a discontinuity (dose, rate change), where
+            # CVODE restarts with steps sized to the new state (down to ~1e-18 h when a bolus feeds
+            # an empty compartment), which are below the spacing of doubles at t = 2160 h (4.5e-13):
+            # "t + h = t". An autonomous model's solution does not depend on the clock, so count
+            # from 0 at the segment start, where every step CVODE chooses is representable.
+            grid = [t - now for t in grid]
+            self._rr.model.setTime(0.0)
         try:
             table = self._rr.simulate(times=grid)
         except RuntimeError as exc:
@@ -254,8 +270,17 @@ class RoadRunnerSession:
                 f"CVODE failed between t={now:g} and t={t_end:g}: {str(exc).strip().splitlines()[0]}; "
                 "loosen the tolerances, raise max_steps, or check the parameters"
             ) from exc
-        self._time = max(t_end, grid[-1])
+        self._time = max(t_end, out_times[-1]) if n_out else t_end
         return np.asarray(table)[first : first + n_out, 1:]
+
+
+def uses_time(sbml: str) -> bool:
+    """Whether the model's maths reads the clock (SBML csymbol ``time`` or ``delay``).
+
+    Only such a model must be integrated on the absolute clock; any other one is autonomous
+    and each segment is integrated from a local time 0.
+    """
+    return any(f"http://www.sbml.org/sbml/symbols/{symbol}" in sbml for symbol in ("time", "delay"))
 
 
 def _ruled(sbml: str) -> set[str]:
