@@ -11,8 +11,8 @@ backend (e.g. JAX) plug in without touching the science.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Mapping, Protocol, Sequence
 
 import numpy as np
