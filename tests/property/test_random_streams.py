@@ -173,3 +173,20 @@ def test_two_labels_with_one_crc32_are_refused() -> None:
 def test_a_bad_stream_key_is_refused(purpose: int, index: object) -> None:
     with pytest.raises(PopulationError, match="stream"):
         spawn_key(purpose, index)  # type: ignore[arg-type]
+
+
+def test_symptom_noise_of_a_subject_does_not_depend_on_the_number_of_ratings() -> None:
+    # follow-up visits appended to a design (C02's in-silico extension) must not redraw a
+    # subject's drive, placebo and relapse noise, nor the earlier ratings' noise
+    import numpy as np
+
+    from trdlab.clinical.symptoms import draw_noise
+    from trdlab.population.streams import subject_streams
+
+    short = draw_noise(subject_streams(7, 5), 4, 10)
+    long = draw_noise(subject_streams(7, 5), 9, 10)
+    for name in ("drive_half", "placebo", "relapse"):
+        assert np.array_equal(getattr(short, name), getattr(long, name)), name
+    assert np.array_equal(short.fluctuation, long.fluctuation[:, :4])
+    assert np.array_equal(short.items, long.items[:, :4, :])
+    assert not np.array_equal(short.drive_half, short.placebo)  # components are distinct streams

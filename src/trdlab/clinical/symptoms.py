@@ -45,15 +45,34 @@ class Noise:
     items: np.ndarray  # (subject, time, item) standard normal
 
 
+NOISE_COMPONENTS = ("drive", "placebo", "relapse", "fluctuation", "items")
+"""The symptom model's random components; component k of subject i draws from its own stream."""
+
+
+def component_stream(rng: np.random.Generator, component: str) -> np.random.Generator:
+    """The stream of one noise component: a child ``spawn_key + (k,)`` of the subject's seed sequence.
+
+    Each component has its own branch of the subject's part of the seed tree, so the number of
+    rating times (e.g. follow-up visits appended for an in-silico extension) changes neither a
+    subject's drive, placebo and relapse draws nor the fluctuation and item noise of the earlier
+    ratings (numpy fills arrays in order, so a longer draw extends a shorter one).
+    """
+    seq = rng.bit_generator.seed_seq
+    if not isinstance(seq, np.random.SeedSequence):
+        raise TypeError("subject generators must be built from a numpy SeedSequence (trdlab.population.streams)")
+    key = NOISE_COMPONENTS.index(component)
+    return np.random.default_rng(np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, key)))
+
+
 def draw_noise(rngs: list[np.random.Generator], n_times: int, n_items: int) -> Noise:
-    """Draw every random number of the symptom model, subject by subject from its own generator."""
+    """Draw every random number of the symptom model, per subject and component from its own stream."""
     drive, placebo, fluct, items, relapse = [], [], [], [], []
     for rng in rngs:
-        drive.append(rng.standard_normal())
-        placebo.append(rng.standard_normal())
-        fluct.append(rng.standard_normal(n_times))
-        items.append(rng.standard_normal((n_times, n_items)))
-        relapse.append(rng.standard_normal())
+        drive.append(component_stream(rng, "drive").standard_normal())
+        placebo.append(component_stream(rng, "placebo").standard_normal())
+        relapse.append(component_stream(rng, "relapse").standard_normal())
+        fluct.append(component_stream(rng, "fluctuation").standard_normal(n_times))
+        items.append(component_stream(rng, "items").standard_normal((n_times, n_items)))
     return Noise(np.array(drive), np.array(placebo), np.array(relapse), np.array(fluct).reshape(len(rngs), n_times),
                  np.array(items).reshape(len(rngs), n_times, n_items))
 
