@@ -205,3 +205,21 @@ def test_an_experiment_no_row_is_fitted_to_is_validation(tmp_path: Path) -> None
     # P12 (extrasynaptic NR2B) is named by no fitted_to in the packaged tables
     (experiment,) = load_experiments(write(tmp_path, GOOD.replace('id = "P07"', 'id = "P12"')))
     assert experiment.kind == "validation" and {c.kind for c in experiment.checks} == {"validation"}
+
+
+def test_every_structural_problem_of_one_experiment_is_listed(tmp_path: Path) -> None:
+    text = (GOOD.replace('species = "rat"', 'species = "dog"').replace('at = "45 min"', 'at = "45"')
+            .replace('step = "5 min"', 'step = "5 min"\nuntill = "7 h"').replace('expect = "up"', 'expect = "higher"'))
+    message = problem(write(tmp_path, text))
+    lines = message.splitlines()
+    assert lines[0] == "4 problems in the experiments:", message
+    for words in (("P07: species", "dog"), ("P07: check[0].at", "45"), ("P07: experiment.untill", "unknown key"),
+                  ("P07: check[0].expect", "higher")):
+        assert any(all(w in line for w in words) for line in lines[1:]), (words, message)
+
+
+def test_a_misspelt_check_key_and_an_unknown_readout_are_named(tmp_path: Path) -> None:
+    message = problem(write(tmp_path, GOOD.replace('expect = "up"', 'expect = "up"\nmin_efect = 0.2')))
+    assert "check[0].min_efect" in message and "unknown key" in message
+    message = problem(write(tmp_path, GOOD.replace('expect = "up"', 'expect = "up"\nreadout = "elisa"')))
+    assert "check[0]" in message and "unknown readout" in message and "elisa" in message

@@ -102,8 +102,9 @@ def test_a_spec_with_several_problems_gets_one_error_naming_each() -> None:
         PopulationSpec.from_mapping("broken", bad, "test")
     message = str(info.value)
     assert "5 problems" in message
-    for fragment in ("[broken.age] sd: -2", "[broken.weight_kg] lower/upper: bounds inverted",
-                     "[broken.sex] frequencies: sum to 0.9", "'gamma' is not a kind", "bipolar"):
+    for fragment in ("[broken].age.sd: -2", "[broken].weight_kg.upper: bounds inverted",
+                     "[broken].sex.frequencies: sum to 0.9", "[broken].baseline_severity.distribution: 'gamma'",
+                     "[broken].bipolar: missing covariate table"):
         assert fragment in message
 
 
@@ -125,7 +126,10 @@ def test_a_file_with_problems_in_two_populations_gets_one_error(tmp_path: Path) 
     path.write_text(text, encoding="utf-8")
     with pytest.raises(PopulationError) as info:
         load_population_specs(path)
-    assert "[mdd.bdnf_genotype]" in str(info.value) and "[trd_unipolar.bdnf_genotype]" in str(info.value)
+    message = str(info.value)
+    assert "2 problems" in message
+    for name in ("mdd", "trd_unipolar"):
+        assert f"populations.toml: [{name}].bdnf_genotype.met_allele_frequency: 1.2 must lie in [0, 1]" in message
 
 
 def test_genotype_frequencies_can_be_overridden_and_are_validated() -> None:
@@ -368,7 +372,93 @@ def test_a_typo_in_a_population_key_is_a_named_error() -> None:
     with pytest.raises(PopulationError) as info:
         PopulationSpec.from_mapping("typo", bad, "test")
     message = str(info.value)
-    assert "[typo] iiv_: unknown field" in message and "[typo.age] sdd: unknown field" in message
+    assert "[typo].iiv_: unknown key; did you mean 'iiv'?" in message
+    assert "[typo].age.sdd: unknown key for a normal distribution; did you mean 'sd'?" in message
+
+
+def test_a_typo_in_a_key_of_a_population_file_is_a_named_error(tmp_path: Path) -> None:
+    text = (LIBRARY / "populations.toml").read_text(encoding="utf-8")
+    assert text.count("geometric_mean = 78.0") == 3
+    path = tmp_path / "populations.toml"
+    path.write_text(text.replace("geometric_mean = 78.0", "geometric_man = 78.0", 1), encoding="utf-8")
+    with pytest.raises(PopulationError) as info:
+        load_population_specs(path)
+    head, *problems = str(info.value).splitlines()
+    assert "2 problems" in head and len(problems) == 2
+    assert any(line.strip().startswith("populations.toml: [mdd].weight_kg.geometric_man: unknown key for a lognormal "
+                                       "distribution; did you mean 'geometric_mean'?") for line in problems)
+    assert any(line.strip().startswith("populations.toml: [mdd].weight_kg.geometric_mean: missing")
+               for line in problems)
+
+
+def test_every_problem_of_a_population_file_is_listed_at_once(tmp_path: Path) -> None:
+    data = tomllib.loads((LIBRARY / "populations.toml").read_text(encoding="utf-8"))
+    data["mdd"]["age"]["sd"] = 0.0
+    data["mdd"]["sex"]["frequencies"] = {"female": 0.7, "man": 0.3}
+    data["trd_unipolar"]["iiv"] = "yes"
+    del data["trd_unipolar"]["bipolar"]
+    data["trd_bipolar"]["failed_trials"]["shift"] = 1.5
+    data["trd_bipolar"]["bipolar"] = {"distribution": "constant", "value": "true", "source": "diazgranados2010"}
+    path = tmp_path / "populations.toml"
+    path.write_text("\n".join(_toml_tables(data)), encoding="utf-8")
+    with pytest.raises(PopulationError) as info:
+        load_population_specs(path)
+    problems = str(info.value).splitlines()[1:]
+    expected = ["[mdd].age.sd: 0 must be > 0", "[mdd].sex.frequencies: unknown category 'man'; use female, male",
+                "[trd_unipolar].iiv: 'yes' is not true/false", "[trd_unipolar].bipolar: missing covariate table",
+                "[trd_bipolar].failed_trials.shift: 1.5 must be an integer >= 0",
+                "[trd_bipolar].bipolar.value: 'true' is not a valid bipolar (boolean)",
+                "[trd_bipolar].bipolar.derivation: source without derivation"]
+    assert f"{len(expected)} problems" in str(info.value).splitlines()[0]
+    assert len(problems) == len(expected)
+    for fragment in expected:
+        assert sum(f"populations.toml: {fragment}" in line for line in problems) == 1, fragment
+
+
+def test_a_wrong_distribution_kind_lists_the_kinds_of_that_covariate() -> None:
+    bad = {**TABLES["mdd"], "failed_trials": {"distribution": "poisson", "rate": 1.0, "assumed": "x"},
+           "age": {"distribution": "bernoulli", "p": 0.5, "assumed": "x"}, "bipolar": {"assumed": "x"}}
+    with pytest.raises(PopulationError) as info:
+        PopulationSpec.from_mapping("kinds", bad, "test")
+    message = str(info.value)
+    assert "[kinds].failed_trials.distribution: 'poisson' is not a kind for failed_trials; " \
+           "use one of shifted_poisson, constant" in message
+    assert "[kinds].age.distribution: 'bernoulli' is not a kind for age; use one of normal, lognormal, beta, " \
+           "constant" in message
+    assert "[kinds].bipolar.distribution: missing; use one of bernoulli, constant" in message
+    genotype = population_spec("mdd").with_covariate("bdnf_genotype", {"distribution": "hardy_weinberg",
+                                                                       "met_allele_frequency": 0.5})
+    assert dict(genotype.distribution("bdnf_genotype").frequencies)["val/met"] == 0.5
+    with pytest.raises(PopulationError, match="use one of categorical, constant$"):
+        population_spec("mdd").with_covariate("sex", {"distribution": "hardy_weinberg", "met_allele_frequency": 0.5})
+
+
+def test_provenance_is_required_and_a_source_needs_its_derivation() -> None:
+    age = {k: v for k, v in TABLES["mdd"]["age"].items() if k not in ("source", "derivation")}
+    for table, fragment in ((age, "[p].age.source: neither source nor assumed"),
+                            ({**age, "source": "trivedi2006"}, "[p].age.derivation: source without derivation"),
+                            ({**age, "assumed": "  "}, "[p].age.assumed: '  ' is not a non-empty text")):
+        with pytest.raises(PopulationError) as info:
+            PopulationSpec.from_mapping("p", {**TABLES["mdd"], "age": table}, "test")
+        assert fragment in str(info.value)
+
+
+def _toml_tables(data: dict) -> list[str]:
+    """``data`` (populations of covariate tables) as TOML lines, one [population.covariate] table each."""
+    def value(v: object) -> str:
+        if isinstance(v, dict):
+            return "{ " + ", ".join(f'"{k}" = {value(x)}' for k, x in v.items()) + " }"
+        return str(v).lower() if isinstance(v, bool) else f'"{v}"' if isinstance(v, str) else repr(v)
+
+    lines = []
+    for name, population in data.items():
+        lines.append(f"[{name}]")
+        lines += [f"{k} = {value(v)}" for k, v in population.items() if not isinstance(v, dict)]
+        for covariate, table in population.items():
+            if isinstance(table, dict):
+                lines.append(f"[{name}.{covariate}]")
+                lines += [f"{k} = {value(v)}" for k, v in table.items()]
+    return lines
 
 
 def test_the_covariates_are_the_tables_of_covariates_toml() -> None:

@@ -43,7 +43,7 @@ def test_type_ignore_comments_do_not_exceed_the_ceiling() -> None:
     )
 
 
-BACKLOG_CEILING = 11
+BACKLOG_CEILING = 10
 """Modules exempted by the backlog override of [tool.mypy] in pyproject.toml; may only be lowered."""
 
 

@@ -40,7 +40,10 @@ def broken_library(tmp_path: Path) -> Path:
     _edit(pk, 'source = "zanos2018"', 'source = "nobody2099"')
     # 5. missing parameter: drop the norketamine_molar_mass row
     _edit(pk, '[norketamine_molar_mass]\nvalue = 223.70\n', '[renamed_row]\nvalue = 223.70\n')
-    # 6. unused parameter (the renamed row above, and an extra one)
+    # 6. a typo in a key of a row (the row still loads; its cv is left out)
+    _edit(pk, "cv = 0.3\ndistribution = \"lognormal\"\n\n[ketamine_central_volume]",
+          "cvv = 0.3\ndistribution = \"lognormal\"\n\n[ketamine_central_volume]")
+    # 7. unused parameter (the renamed row above, and an extra one)
     human.write_text(
         human.read_text(encoding="utf-8")
         + '\n[heart_rate]\nvalue = 60\nunit = "1/min"\ndescription = "not in any module"\nassumed = "test"\n',
@@ -62,6 +65,7 @@ def test_every_issue_kind_is_reported_at_once(broken_library: Path) -> None:
     assert _find(issues, "norketamine_molar_mass", "has no table row"), issues
     assert _find(issues, "name", "'renamed_row' is not used"), issues
     assert _find(issues, "name", "'heart_rate' is not used"), issues
+    assert _find(issues, "cvv", "unknown field (did you mean 'cv'?)"), issues
     assert all(i.fix for i in issues)
 
 
@@ -72,6 +76,9 @@ def test_issue_locations_name_the_file_and_row(broken_library: Path) -> None:
     (inconsistent,) = _find(issues, "unit", "inconsistent unit")
     assert inconsistent.location == "parameters/ketamine_pk.toml:[norketamine_clearance]"
     assert "mg" in str(inconsistent)
+    (typo,) = _find(issues, "cvv", "unknown field")
+    assert typo.location == "parameters/ketamine_pk.toml:[ketamine_clearance]"
+    assert "use only" in typo.fix and "cv" in typo.fix
 
 
 def test_module_that_libsbml_rejects_is_reported(tmp_path: Path) -> None:

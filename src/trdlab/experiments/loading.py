@@ -15,6 +15,7 @@ from typing import Mapping, cast
 
 from trdlab.errors import ExperimentError
 from trdlab.experiments import provenance
+from trdlab.experiments.file_schema import structure_problems
 from trdlab.experiments.ledger import LEDGER, load_ledger
 from trdlab.experiments.readouts import READOUTS
 from trdlab.experiments.readouts.nca import CRITERIA, STATISTICS, NcaCheck
@@ -81,7 +82,7 @@ def load_experiments(
             try:
                 experiments.append(parse_experiment(row, path.name, index, context))
             except ExperimentError as exc:
-                problems.append(str(exc))
+                problems.extend(str(exc).splitlines())
     seen: dict[str, str] = {}
     for experiment in experiments:
         if experiment.id in seen:
@@ -133,6 +134,9 @@ def parse_experiment(row: Mapping[str, object], file: str, index: int, context: 
     ident = row.get("id")
     if not isinstance(ident, str) or not ident:
         raise ExperimentError(f"{file}: experiment #{index + 1}: id: missing or not text; give the ledger id")
+    structural = structure_problems(row)
+    if structural:  # every structural problem of the table at once (keys, types, choices, units)
+        raise ExperimentError("\n".join(f"{file}: {ident}: {line}" for line in structural))
 
     def fail(field: str, message: str) -> ExperimentError:
         return ExperimentError(f"{file}: {ident}: {field}: {message}")

@@ -10,7 +10,7 @@ experiments live in ``experiments/library/*.toml`` (one file per ledger section,
     title = "Ketamine rapidly activates mTOR in PFC"
     species = "rat"           # human | rat | mouse: the model that is built
     citation = "li2010"       # a key of library/references.bib
-    kind = "validation"       # validation | calibration (the target set parameters) | prediction
+    # kind = "prediction"     # only for claims without an expectation; calibration is derived
     until = "26 h"            # simulation horizon (pint text); times are relative to t = 0
     step = "5 min"            # output grid
     figure = { observables = ["p_mtor_pfc"], until = "4 h" }   # optional; default: the checks' observables
@@ -45,7 +45,13 @@ and reported times stay relative to t = 0 (the main dose).
 
 ``genotypes.toml`` (in the model library folder) maps a genotype name to a table with
 ``parameters = { model_id = value, ... }`` (and free ``description``/``source`` keys).
-Loading checks everything that does not need a built model (ids against the ledger,
+The file's structure (keys, types, choices, times with units) is a pydantic v2 schema
+(:mod:`trdlab.experiments.file_schema`): every structural problem of an experiment is listed at
+once. Check ``readout`` kinds other than ``ratio`` (``nca``, ``trial``) and trial experiments
+(``[[experiment.cohort]]``) are documented in :mod:`trdlab.experiments.readouts`. Whether an
+experiment or a check is calibration is derived (:mod:`trdlab.experiments.provenance`); a file
+writes only ``kind = "prediction"`` where there is no expectation to judge.
+Loading then checks everything else that does not need a built model (ids against the ledger,
 citations, protocols and dose units, arm names, times) and raises one
 :class:`~trdlab.errors.ExperimentError` listing each experiment's first problem as
 ``file: id: field: message``. Observables and parameter ids are checked against the built

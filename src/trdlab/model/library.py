@@ -15,17 +15,21 @@ Loading never raises on the content of a row; :func:`trdlab.model.validate.valid
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import bibtexparser
 import bibtexparser.model
 from bibtexparser.exceptions import BlockAbortedException
+from pydantic import BeforeValidator, Field, ValidationError
+from pydantic_core import ErrorDetails
 
 from trdlab.errors import ModelError
+from trdlab.schema import Strict
 
 SpeciesName = Literal["human", "rat", "mouse"]
 SPECIES: tuple[str, ...] = ("human", "rat", "mouse")
@@ -145,14 +149,100 @@ def read_module(name: str, root: Path | str | None = None) -> str:
     return path.read_text(encoding="utf-8")
 
 
-_ROW_FIELDS = {
-    "value", "unit", "description", "source", "derivation", "assumed",
-    "reference_weight", "allometric_exponent", "cv", "distribution", "fitted_to",
+def _empty_is_absent(value: object) -> object:
+    """``""`` in a table means the key is absent (as if not written)."""
+    return None if value == "" else value
+
+
+_Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+"""A finite real number as TOML writes it (an integer or a float; not text, not true/false)."""
+_Text = Annotated[str, Field(strict=True)]
+_OptionalText = Annotated[_Text | None, BeforeValidator(_empty_is_absent)]
+
+
+class ParameterRowFile(Strict):
+    """The schema of one ``[name]`` row of ``parameters/<table>.toml`` (unknown keys are errors).
+
+    The fields are those of :class:`ParameterRow` less ``name`` and ``table`` (the row's key and file).
+    """
+
+    value: _Number
+    unit: _Text
+    description: _Text
+    source: _OptionalText = None
+    derivation: _OptionalText = None
+    assumed: _OptionalText = None
+    reference_weight: _OptionalText = None
+    allometric_exponent: _Number | None = None
+    cv: Annotated[_Number, Field(ge=0)] | None = None
+    distribution: Annotated[Literal["lognormal", "logitnormal"] | None, BeforeValidator(_empty_is_absent)] = None
+    fitted_to: tuple[Annotated[_Text, Field(min_length=1)], ...] = ()
+
+    def to_row(self, name: str, table: str) -> ParameterRow:
+        """The :class:`ParameterRow` named ``name`` of ``table``."""
+        return ParameterRow(name=name, table=table, **dict(self))
+
+
+_ROW_FIXES = {
+    "value": "give a finite number, e.g. value = 0.5 (not text, not true/false)",
+    "unit": 'add unit = "<pint unit>" ("dimensionless" if none)',
+    "description": 'add description = "<what the value is>"',
+    "source": 'write source = "<key of references.bib>"',
+    "derivation": 'write derivation = "<one line from the source to the value>"',
+    "assumed": 'write assumed = "<reason>"',
+    "reference_weight": 'write reference_weight = "<body weight>", e.g. "70 kg"',
+    "allometric_exponent": "give a finite number, e.g. allometric_exponent = 0.75",
+    "cv": "give a coefficient of variation >= 0, e.g. cv = 0.3",
+    "distribution": 'write distribution = "lognormal" or "logitnormal"',
+    "fitted_to": 'write fitted_to = ["P09", "M07.csf"] (experiment or check ids)',
 }
+"""How to fix a bad value of each field of :class:`ParameterRowFile`."""
+
+
+def _row_issue(where: str, error: ErrorDetails) -> Issue:
+    """One pydantic error of a row as an :class:`Issue` naming its field."""
+    field, *inner = [str(part) for part in error["loc"]] or ["row"]
+    allowed = sorted(ParameterRowFile.model_fields)
+    if error["type"] == "extra_forbidden":
+        close = difflib.get_close_matches(field, allowed, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return Issue(where, field, f"unknown field{hint}", f"use only {', '.join(allowed)}")
+    if error["type"] == "missing":
+        return Issue(where, field, "missing; this field is required", _ROW_FIXES.get(field, "add it"))
+    item = f"item {'.'.join(inner)} " if inner else ""
+    message = error["msg"].removeprefix("Value error, ")
+    return Issue(where, field, f"{item}{error['input']!r}: {message[:1].lower()}{message[1:]}",
+                 _ROW_FIXES.get(field, f"use only {', '.join(allowed)}"))
+
+
+def _read_row(name: str, table: str, raw: dict[str, object], where: str) -> tuple[ParameterRow | None, list[Issue]]:
+    """One row and every problem of it; None when the value itself cannot be read.
+
+    A row with bad fields other than ``value`` still loads: each bad field is left out (a bad
+    ``unit`` or ``description`` becomes ``""``) and the row is validated again; fields are
+    checked independently, so the second validation cannot fail.
+    """
+    try:
+        return ParameterRowFile.model_validate(raw).to_row(name, table), []
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+    issues = [_row_issue(where, error) for error in errors]
+    bad = {str(error["loc"][0]) for error in errors if error["loc"]}
+    if "value" in bad:
+        return None, issues
+    kept = {key: item for key, item in raw.items() if key in ParameterRowFile.model_fields and key not in bad}
+    return ParameterRowFile.model_validate({"unit": "", "description": "", **kept}).to_row(name, table), issues
 
 
 def load_table(name: str, root: Path | str | None = None) -> tuple[list[ParameterRow], list[Issue]]:
-    """Read ``parameters/<name>.toml`` into rows, plus issues for rows that cannot be read."""
+    """Read ``parameters/<name>.toml`` into rows, plus every problem of every row.
+
+    Each ``[row]`` is validated by :class:`ParameterRowFile`: all its problems are issues at
+    ``parameters/<name>.toml:[<row>]`` naming the field (an unknown key is an ``unknown field``
+    issue). A row whose value cannot be read is skipped; the others load. A row whose derivation
+    says it was calibrated (:attr:`ParameterRow.says_fitted`) without ``fitted_to`` is an issue.
+    Never raises on the content of the file.
+    """
     path = _root(root) / "parameters" / f"{name}.toml"
     location = f"parameters/{name}.toml"
     if not path.is_file():
@@ -168,47 +258,15 @@ def load_table(name: str, root: Path | str | None = None) -> tuple[list[Paramete
         if not isinstance(raw, dict):
             issues.append(Issue(where, "row", "is not a table", f"write it as [{pname}] with value, unit, ..."))
             continue
-        for key in sorted(set(raw) - _ROW_FIELDS):
-            issues.append(Issue(where, key, "unknown field", f"use only {', '.join(sorted(_ROW_FIELDS))}"))
-        value = raw.get("value")
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            issues.append(Issue(where, "value", f"value {value!r} is not a number", "give a numeric value"))
+        row, row_issues = _read_row(pname, name, raw, where)
+        issues.extend(row_issues)
+        if row is None:
             continue
-        unit = raw.get("unit")
-        if not isinstance(unit, str):
-            issues.append(Issue(where, "unit", "missing unit", 'add unit = "<pint unit>" ("dimensionless" if none)'))
-            unit = ""
-        exponent = raw.get("allometric_exponent")
-        fitted_to = raw.get("fitted_to", [])
-        if not (isinstance(fitted_to, list) and all(isinstance(t, str) and t for t in fitted_to)):
-            issues.append(Issue(where, "fitted_to", f"{fitted_to!r} is not a list of experiment or check ids",
-                                'write fitted_to = ["P09", "M07.csf"]'))
-            fitted_to = []
-        rows.append(
-            ParameterRow(
-                name=pname,
-                table=name,
-                value=float(value),
-                unit=unit,
-                description=str(raw.get("description", "")),
-                source=_opt_str(raw.get("source")),
-                derivation=_opt_str(raw.get("derivation")),
-                assumed=_opt_str(raw.get("assumed")),
-                reference_weight=_opt_str(raw.get("reference_weight")),
-                allometric_exponent=float(exponent) if isinstance(exponent, (int, float)) else None,
-                cv=float(raw["cv"]) if isinstance(raw.get("cv"), (int, float)) else None,
-                distribution=_opt_str(raw.get("distribution")),
-                fitted_to=tuple(fitted_to),
-            )
-        )
-        if rows[-1].says_fitted and not rows[-1].fitted_to:
+        rows.append(row)
+        if row.says_fitted and not row.fitted_to and not any(i.field == "fitted_to" for i in row_issues):
             issues.append(Issue(where, "fitted_to", "the derivation says the value was calibrated/fitted but names "
                                 "no target", 'add fitted_to = ["<experiment id>" or "<id>.<check id>", ...]'))
     return rows, issues
-
-
-def _opt_str(value: object) -> str | None:
-    return None if value is None or value == "" else str(value)
 
 
 def load_parameters(

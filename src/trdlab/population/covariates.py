@@ -6,20 +6,29 @@ library's ``covariates.toml`` (:data:`COVARIATES`, in that order), each a distri
 (:mod:`trdlab.population.distributions`) with its provenance: ``source`` + ``derivation`` (a key
 of ``references.bib``) or ``assumed``. Which covariates exist, their units, valid ranges and
 categories are data (:mod:`trdlab.population.definitions`), not code.
+
+The file is checked by a pydantic v2 schema (:func:`population_schema`: an unknown key is a named
+error) and every problem of the whole file is reported at once, in one :class:`PopulationError`,
+one line each: ``populations.toml: [mdd].age.sd: -2 must be > 0 (...)`` (population, covariate,
+field, then the problem and its fix).
 """
 
 from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from difflib import get_close_matches
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Mapping
+from typing import Annotated, Any, Mapping
+
+from pydantic import BeforeValidator, ValidationError, create_model
 
 from trdlab.errors import PopulationError
 from trdlab.population.definitions import COVARIATES, GENOTYPE, SCHEMA, Covariate, covariate
-from trdlab.population.distributions import Distribution, parse_distribution
+from trdlab.population.distributions import Distribution, kinds, parse_distribution, table_problem, table_type
+from trdlab.schema import Strict
 
 __all__ = [
     "COVARIATES", "SCHEMA", "Covariate", "Distribution", "PopulationSpec", "covariate", "default_path",
@@ -64,7 +73,7 @@ class PopulationSpec:
         table = dict(mapping)
         if table.get("source") is None and table.get("assumed") is None:
             table["assumed"] = "override given by the caller"
-        where = f"{self.source}: [{self.name}.{covariate_name}]"
+        where = f"{self.source}: [{self.name}].{covariate_name}"
         dist, problems = parse_distribution(covariate_name, table, where)
         if problems or dist is None:
             raise PopulationError(_listing(f"override of {covariate_name} in population {self.name!r}", problems))
@@ -91,31 +100,73 @@ class PopulationSpec:
                 **{d.covariate: d.to_mapping() for d in self.distributions}}
 
 
-def _parse_spec(name: str, mapping: Mapping[str, object], source: str) -> tuple[PopulationSpec | None, list[str]]:
+# -- the file schema ------------------------------------------------------------------------------
+def _switch(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{value!r} is not true/false; write iiv = true (or false) to switch parameter variability")
+    return value
+
+
+def _description(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not text; write description = \"...\"")
+    return value
+
+
+class PopulationTable(Strict):
+    """One population's table: description, iiv, then a table per covariate (:func:`population_schema`)."""
+
+    description: Annotated[str, BeforeValidator(_description)] = ""
+    iiv: Annotated[bool, BeforeValidator(_switch)]
+
+
+@cache
+def population_schema() -> type[PopulationTable]:
+    """The schema of one population's table: :class:`PopulationTable` plus a required field per covariate
+    of ``covariates.toml`` (:data:`COVARIATES`), typed by :func:`~trdlab.population.distributions.table_type`."""
+    fields: dict[str, Any] = {name: (table_type(name), ...) for name in COVARIATES}
+    return create_model("PopulationFile", __base__=PopulationTable, __module__=__name__,
+                        __doc__=PopulationTable.__doc__, **fields)
+
+
+_KEYS = ("description", "iiv", *COVARIATES)
+
+
+def _problems(error: ValidationError, name: str, where: str) -> list[str]:
+    """One line per problem: ``where.covariate.field: message; fix``."""
+    lines = []
+    for item in error.errors(include_url=False):
+        loc = tuple(item["loc"])
+        message = item["msg"].removeprefix("Value error, ")
+        path = ".".join(str(part) for part in loc)
+        if item["type"] == "missing" and loc == ("iiv",):
+            message = "missing; write iiv = true (or false) to switch parameter variability"
+        elif item["type"] == "missing" and len(loc) == 1:
+            message = (f"missing covariate table; add [{name}.{path}] with distribution = one of "
+                       f"{', '.join(kinds(path))}")
+        elif loc and loc[0] in COVARIATES:
+            inner, message = table_problem(item, str(loc[0]), loc[1:])
+            path = f"{loc[0]}{inner}"
+        elif item["type"] == "extra_forbidden":
+            close = get_close_matches(path, _KEYS, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            message = (f"unknown key; {hint}a population has description, iiv and a table per covariate "
+                       f"({', '.join(COVARIATES)})")
+        elif item["type"] in ("model_type", "model_attributes_type") and not loc:
+            message = (f"{item['input']!r} is not a table of covariates; write [{name}] with description, iiv "
+                       "and a table per covariate")
+        lines.append(f"{where}{'.' if path else ''}{path}: {message}")
+    return lines
+
+
+def _parse_spec(name: str, mapping: object, source: str) -> tuple[PopulationSpec | None, list[str]]:
     where = f"{source}: [{name}]"
-    if not isinstance(mapping, Mapping):
-        return None, [f"{where}: is not a table of covariates"]
-    problems = [f"{where} {key}: unknown field; use description, iiv or a covariate ({', '.join(COVARIATES)})"
-                for key in sorted(set(mapping) - {"description", "iiv", *COVARIATES})]
-    iiv = mapping.get("iiv")
-    if not isinstance(iiv, bool):
-        problems.append(f"{where} iiv: {iiv!r} is not true/false; add iiv = true (or false) to switch parameter "
-                        "variability")
-    description = mapping.get("description", "")
-    if not isinstance(description, str):
-        problems.append(f"{where} description: not text")
-    missing = [c for c in COVARIATES if c not in mapping]
-    if missing:
-        problems.append(f"{where}: missing covariate table(s) {', '.join(missing)}; add [{name}.<covariate>] for each")
-    distributions = []
-    for name_ in COVARIATES:
-        if name_ in mapping:
-            dist, found = parse_distribution(name_, mapping[name_], f"{source}: [{name}.{name_}]")
-            problems += found
-            distributions.append(dist)
-    if problems:
-        return None, problems
-    return PopulationSpec(name, tuple(distributions), bool(iiv), str(description), source), []
+    try:
+        table = population_schema().model_validate(mapping)
+    except ValidationError as exc:
+        return None, _problems(exc, name, where)
+    distributions = tuple(getattr(table, c).to_distribution() for c in COVARIATES)
+    return PopulationSpec(name, distributions, table.iiv, table.description, source), []
 
 
 def _listing(subject: str, problems: list[str]) -> str:
