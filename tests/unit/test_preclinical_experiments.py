@@ -39,3 +39,19 @@ def test_the_pharmacokinetic_verification_matches_the_literature(outcomes) -> No
     verification = {i: o for i, o in outcomes.items() if o.experiment is not None and o.experiment.verification}
     assert len(verification) >= 3
     assert all(o.status == "pass" for o in verification.values()), {i: o.measured for i, o in verification.items()}
+
+
+def test_the_readme_status_of_the_mechanistic_claims_is_what_the_run_gives(outcomes) -> None:
+    import re
+    from pathlib import Path
+
+    text = " ".join((Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8").split())
+    counts = re.search(r"Mechanism \(rat/mouse\): (\d+) pass: (\d+) validation, (\d+) with calibration checks", text)
+    failing = re.search(r"Failing \(mechanism\): ([A-Z0-9, ]+?), each", text)
+    assert counts and failing, "README: keep the status sentences 'Mechanism (rat/mouse): ...' and 'Failing (mechanism): ...'"
+    claims = {i: o for i, o in outcomes.items() if o.experiment is not None and not o.experiment.verification}
+    passed = [o for o in claims.values() if o.status == "pass"]
+    assert int(counts.group(1)) == len(passed)
+    assert int(counts.group(2)) == sum(o.kind == "validation" for o in passed)
+    assert int(counts.group(3)) == sum(o.kind == "calibration" for o in passed)
+    assert set(failing.group(1).replace(" ", "").split(",")) == {i for i, o in claims.items() if o.status == "fail"}
