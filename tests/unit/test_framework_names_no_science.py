@@ -22,7 +22,6 @@ SCIENCE_AS_CODE = {
                 "library/modules/*.ant; its parameters are rows of library/clinical/parameters",
     "dosing": "named protocols are still Python constructors per drug: the compound catalogue of issue 11 moves "
               "them into data",
-    "model/build.py": "'body_weight' is the library's documented weight-scaling convention (species.toml, units.py)",
 }
 
 

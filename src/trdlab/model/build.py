@@ -96,7 +96,7 @@ def compose(species: str, *, root: Path | str | None = None) -> Composition:
     issues.extend(table_issues)
     references = load_references(root)
     issues.extend(_provenance_issues(rows.values(), references))
-    issues.extend(_apply_rows(sbml_model, species, rows, references))
+    issues.extend(_apply_rows(sbml_model, species, rows, references, species_set.body_weight))
     issues.extend(_interface_issues(sbml_model, species_set))
     if not any(i.field == "unit" for i in issues):
         issues.extend(_consistency_issues(document, species))
@@ -149,11 +149,12 @@ def _required_symbols(sbml_model: libsbml.Model) -> dict[str, libsbml.SBase]:
 
 
 def _apply_rows(
-    sbml_model: libsbml.Model, species: str, rows: dict[str, ParameterRow], references: dict[str, str | None]
+    sbml_model: libsbml.Model, species: str, rows: dict[str, ParameterRow], references: dict[str, str | None],
+    body_weight_row: str | None = None,
 ) -> list[Issue]:
     issues: list[Issue] = []
     required = _required_symbols(sbml_model)
-    body_weight = _body_weight(rows)
+    body_weight = _body_weight(rows.get(body_weight_row) if body_weight_row else None)
     for name, element in required.items():
         row = rows.get(name)
         if row is None:
@@ -202,8 +203,8 @@ def _parses(text: str) -> bool:
     return True
 
 
-def _body_weight(rows: dict[str, ParameterRow]) -> units.Quantity | None:
-    row = rows.get("body_weight")
+def _body_weight(row: ParameterRow | None) -> units.Quantity | None:
+    """The species' body weight (the row ``species.toml`` names in ``body_weight_row``), if it is a mass."""
     if row is None or not _parses(row.unit):
         return None
     quantity = row.value * units.parse(row.unit)

@@ -89,6 +89,8 @@ class SpeciesSet:
     parameters: tuple[str, ...]
     dosing: tuple[str, ...]
     observables: tuple[tuple[str, str], ...]
+    body_weight: str | None = None
+    """The parameter row holding the body weight that weight-scaled rows scale with (``body_weight_row``)."""
 
 
 def default_root() -> Path:
@@ -128,6 +130,7 @@ def load_species_set(species: str, root: Path | str | None = None) -> SpeciesSet
             parameters=tuple(str(p) for p in entry["parameters"]),
             dosing=tuple(str(d) for d in entry.get("dosing", ())),
             observables=tuple(sorted((str(k), str(v)) for k, v in observables.items())),
+            body_weight=str(entry["body_weight_row"]) if "body_weight_row" in entry else None,
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise ModelError(

@@ -87,7 +87,7 @@ def convert(
     quantity = value * parse(unit)
     if reference_weight is not None:
         if body_weight is None:
-            raise UnitError("reference_weight given but the species set has no body_weight row; add one")
+            raise UnitError("reference_weight given but the species set names no body weight; add body_weight_row = ROW to its species.toml entry and that row to its tables")
         exponent = 1.0 if allometric_exponent is None else allometric_exponent
         ratio = (body_weight / parse(reference_weight)).to("dimensionless").magnitude
         quantity = quantity * ratio**exponent
