@@ -127,6 +127,12 @@ def test_reproduce_writes_the_report(tmp_path: Path) -> None:
         assert (out / "trials" / design / "subjects.parquet").is_file()
     html = (out / "index.html").read_text()
     assert "C01" in html and "T1-NR2B-ketamine" in html
+    # validation passes are counted apart from calibration passes, and every check carries its kind
+    tally = summary["tally"]
+    passed = [e for e in summary["experiments"] if e["status"] == "pass"]
+    assert tally["passed"] == len(passed) == tally["passed_validation"] + tally["passed_calibration_only"]
+    assert all(c["kind"] in ("calibration", "validation") for e in summary["experiments"] for c in e["checks"])
+    assert "<b>Evidence:</b>" in html
     # every failing experiment with a recorded discrepancy shows it as the reason
     explained = [e for e in summary["experiments"] if e["status"] == "fail" and e["reason"]]
     assert explained, "no failing experiment carries its recorded discrepancy"
