@@ -187,7 +187,9 @@ def _line(item: Any, row: object) -> str:
         message = "unknown key; check the spelling against the schema (trdlab/experiments/spec.py)"
     elif kind == "missing":
         message = "missing; this field is required"
-    elif kind in ("literal_error", "enum", "readout", "string_type", "float_type", "float_parsing", "int_type",
+    elif kind == "string_type":
+        message = f"not text (got {item.get('input')!r}); write it in quotes"
+    elif kind in ("literal_error", "enum", "readout", "float_type", "float_parsing", "int_type",
                   "bool_type", "greater_than", "greater_than_equal"):
         message = f"{message} (got {item.get('input')!r})"
     return f"{field}: {message}"
