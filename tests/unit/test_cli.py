@@ -118,6 +118,8 @@ def test_reproduce_writes_the_report(tmp_path: Path) -> None:
     out = tmp_path / "report"
     run = cli("reproduce", "--out", str(out), timeout=2400)  # the whole paper: mechanism, trials, claims
     assert run.returncode == 0, run.stderr
+    # SUNDIALS prints on stdout: the whole paper runs without a CVODE step-size warning
+    assert "t + h = t" not in run.stdout + run.stderr
     summary = json.loads((out / "summary.json").read_text())
     assert {c["id"] for c in summary["checks"]} == {"PK-H1", "PK-H2", "PK-H3"}
     assert len(summary["claims"]) == len(trdlab.experiments.load_ledger())
