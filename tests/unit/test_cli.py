@@ -17,7 +17,7 @@ from trdlab.model.build import build_model
 
 
 def cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "trdlab", *args], capture_output=True, text=True, cwd=cwd, timeout=timeout)
+    return subprocess.run([sys.executable, "-m", "trdlab", *args], capture_output=True, text=True, encoding="utf-8", cwd=cwd, timeout=timeout)
 
 
 def one_error_line(run: subprocess.CompletedProcess[str]) -> str:

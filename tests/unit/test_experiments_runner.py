@@ -184,7 +184,7 @@ def test_unknown_ids_fail_before_running_and_models_are_built_once(tmp_path: Pat
 
 # -- the command line ------------------------------------------------------------------------------
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "trdlab", *args], capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, "-m", "trdlab", *args], capture_output=True, text=True, encoding="utf-8", timeout=300)
 
 
 def test_cli_lists_and_runs_experiments(tmp_path: Path) -> None:

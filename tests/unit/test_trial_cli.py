@@ -14,7 +14,7 @@ from trdlab.trials.design import builtin_designs
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "trdlab", *args], capture_output=True, text=True, timeout=600)
+    return subprocess.run([sys.executable, "-m", "trdlab", *args], capture_output=True, text=True, encoding="utf-8", timeout=600)
 
 
 def one_error_line(run: subprocess.CompletedProcess[str]) -> str:
