@@ -150,6 +150,7 @@ def experiments_run(
 
     from trdlab.experiments.loading import load_experiments
     from trdlab.experiments.runner import run_experiments
+    from trdlab.experiments.tally import tally
 
     experiments = load_experiments(library)
     with Progress(console=err, transient=True) as bar:
@@ -167,17 +168,10 @@ def experiments_run(
             measured = f"{measured}\nwhy: {o.reason}" if measured else o.reason
         table.add_row(o.id, o.kind, o.status, measured, o.expected)
     out.print(table)
-    out.print(tally_line(outcomes))
+    out.print(tally(outcomes).text())
     if json_file is not None:
         _write_text(json_file, json.dumps([o.record() for o in outcomes], indent=2) + "\n")
         out.print(f"wrote {json_file}")
-
-
-def tally_line(outcomes: list) -> str:
-    """``N pass (V with validation checks, C calibration only), F fail, P prediction, E error``."""
-    from trdlab.experiments.tally import tally
-
-    return tally(outcomes).text()
 
 
 @app.command()

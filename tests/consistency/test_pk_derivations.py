@@ -10,7 +10,6 @@ in ``tests/reference/``. Each test names, in a comment, the parameter row(s) it 
 from __future__ import annotations
 
 import math
-import tomllib
 
 import libsbml
 import numpy as np
@@ -19,31 +18,12 @@ import pytest
 import trdlab
 from trdlab.dosing import protocols
 from trdlab.model.build import build_model
-from trdlab.model.library import default_root
-from trdlab.model.units import parse
-
-WEIGHT = {"human": 70.0, "rat": 0.3, "mouse": 0.025}
-TABLES = ("antidepressants_pk", "interventions_pk", "ketamine_pk")
-
-
-def _rows(species: str) -> dict[str, dict]:  # type: ignore[type-arg]
-    rows: dict[str, dict] = {}  # type: ignore[type-arg]
-    for table in (*TABLES, species):
-        rows.update(tomllib.loads((default_root() / "parameters" / f"{table}.toml").read_text(encoding="utf-8")))
-    return rows
+from table_values import table_value
 
 
 def p(species: str, name: str, unit: str) -> float:
-    """A table value in ``unit``, scaled to the species' body weight (allometry or per kg)."""
-    row = _rows(species)[name]
-    quantity = row["value"] * parse(row["unit"])
-    bw = WEIGHT[species] * parse("kg")
-    if "reference_weight" in row:
-        ratio = (bw / parse(row["reference_weight"])).to("dimensionless").magnitude
-        quantity = quantity * ratio ** row.get("allometric_exponent", 1.0)
-    elif not quantity.is_compatible_with(unit):
-        quantity = quantity * bw
-    return float(quantity.to(unit).magnitude)
+    """A table value in ``unit``, scaled to the species' body weight (tests/table_values.py)."""
+    return table_value(("antidepressants_pk", "interventions_pk", "ketamine_pk", species), species, name, unit)
 
 
 def one_compartment_half_life(drug: str, species: str) -> float:

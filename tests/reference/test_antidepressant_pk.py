@@ -22,7 +22,6 @@ Salt conversions: the amount dosed is free base (or hyperforin) computed from th
 from __future__ import annotations
 
 import math
-import tomllib
 
 import numpy as np
 import pytest
@@ -30,30 +29,15 @@ import pytest
 import trdlab
 from trdlab.dosing import protocols
 from trdlab.model.build import build_model
-from trdlab.model.library import default_root
-from trdlab.model.units import parse
+from table_values import table_value
 
-WEIGHT = {"human": 70.0, "rat": 0.3, "mouse": 0.025}
 DRUGS = ("desipramine", "imipramine", "paroxetine", "hyperforin", "tsh")
 MOLAR_MASS = {"desipramine": 266.39, "imipramine": 280.41, "paroxetine": 329.37, "hyperforin": 536.80}
 
 
-def _rows() -> dict[str, dict]:  # type: ignore[type-arg]
-    path = default_root() / "parameters" / "antidepressants_pk.toml"
-    return tomllib.loads(path.read_text(encoding="utf-8"))
-
-
 def p(species: str, name: str, unit: str) -> float:
-    """A table value in ``unit`` (L, L/h, 1/h, nM, 1), scaled to the species' body weight."""
-    row = _rows()[name]
-    quantity = row["value"] * parse(row["unit"])
-    bw = WEIGHT[species] * parse("kg")
-    if "reference_weight" in row:
-        ratio = (bw / parse(row["reference_weight"])).to("dimensionless").magnitude
-        quantity = quantity * ratio ** row.get("allometric_exponent", 1.0)
-    elif not quantity.is_compatible_with(unit):
-        quantity = quantity * bw  # per-kg value
-    return float(quantity.to(unit).magnitude)
+    """A table value in ``unit``, scaled to the species' body weight (tests/table_values.py)."""
+    return table_value(("antidepressants_pk",), species, name, unit)
 
 
 def _matrix(drug: str, species: str) -> np.ndarray:

@@ -22,7 +22,6 @@ Literature (expected values are published numbers, never runs of our code):
 from __future__ import annotations
 
 import math
-import tomllib
 
 import numpy as np
 import pytest
@@ -30,31 +29,12 @@ import pytest
 import trdlab
 from trdlab.dosing import protocols
 from trdlab.model.build import build_model
-from trdlab.model.library import default_root
-from trdlab.model.units import parse
-
-WEIGHT = {"human": 70.0, "rat": 0.3, "mouse": 0.025}
-
-
-def _rows(species: str) -> dict[str, dict]:  # type: ignore[type-arg]
-    rows: dict[str, dict] = {}  # type: ignore[type-arg]
-    for table in ("interventions_pk", "ketamine_pk", species):
-        path = default_root() / "parameters" / f"{table}.toml"
-        rows.update(tomllib.loads(path.read_text(encoding="utf-8")))
-    return rows
+from table_values import table_value
 
 
 def p(species: str, name: str, unit: str) -> float:
-    """A table value in ``unit`` (L, L/h, 1/h, g/mol, 1), scaled to the species' body weight."""
-    row = _rows(species)[name]
-    quantity = row["value"] * parse(row["unit"])
-    bw = WEIGHT[species] * parse("kg")
-    if "reference_weight" in row:
-        ratio = (bw / parse(row["reference_weight"])).to("dimensionless").magnitude
-        quantity = quantity * ratio ** row.get("allometric_exponent", 1.0)
-    elif not quantity.is_compatible_with(unit):
-        quantity = quantity * bw  # per-kg value
-    return float(quantity.to(unit).magnitude)
+    """A table value in ``unit``, scaled to the species' body weight (tests/table_values.py)."""
+    return table_value(("interventions_pk", "ketamine_pk", species), species, name, unit)
 
 
 def _disposition_matrix(drug: str, species: str) -> tuple[np.ndarray, list[str]]:

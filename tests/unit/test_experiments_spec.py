@@ -223,3 +223,32 @@ def test_a_misspelt_check_key_and_an_unknown_readout_are_named(tmp_path: Path) -
     assert "check[0].min_efect" in message and "unknown key" in message
     message = problem(write(tmp_path, GOOD.replace('expect = "up"', 'expect = "up"\nreadout = "elisa"')))
     assert "check[0]" in message and "unknown readout" in message and "elisa" in message
+
+
+TRIAL = """
+[[experiment]]
+id = "C07"
+title = "BDNF Val66Met carriers respond less to ketamine"
+citation = "laje2012"
+[[experiment.cohort]]
+name = "trial"
+design = "zarate2006"
+n = 40
+seed = 1
+[[experiment.check]]
+readout = "trial"
+metric = "genotype_gap"
+arm = "ketamine"
+visit = "230 min"
+low = 0.05
+label = "gap"
+"""
+
+
+def test_a_trial_experiment_loads_and_its_structural_problems_are_named(tmp_path: Path) -> None:
+    (experiment,) = load_experiments(write(tmp_path, TRIAL))
+    assert experiment.cohorts[0].n == 40 and experiment.checks[0].cohort == "trial"
+    message = problem(write(tmp_path, TRIAL.replace("n = 40", "n = 0").replace('"genotype_gap"', '"gap_size"')))
+    assert "C07: cohort[0].n" in message and "C07: check[0].metric" in message and "gap_size" in message
+    grouped = TRIAL.replace('low = 0.05', 'low = 0.05\nsubgroup = { cohort = "ssri", arm = "a", visit = "last", response = false }')
+    assert "check[0].subgroup.cohort" in problem(write(tmp_path, grouped))

@@ -14,6 +14,10 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Discriminator, Field, Tag, ValidationError, field_validator
 
+from trdlab.experiments.readouts.nca import Criterion, Statistic
+from trdlab.experiments.readouts.trial import Metric
+from trdlab.experiments.spec import Expect, Stat
+from trdlab.model.library import SpeciesName
 from trdlab.schema import Duration, SignedDuration, Strict
 
 Number = Annotated[float, Field(allow_inf_nan=False, strict=False)]
@@ -39,10 +43,10 @@ class RatioCheckFile(Strict):
     observable: Text
     arm: Text
     reference: Text
-    expect: Literal["up", "down", "unchanged", "between", "greater_than_arm", "less_than_arm"] | None = None
+    expect: Expect | None = None
     at: SignedDuration | None = None
     window: tuple[SignedDuration, SignedDuration] | None = None
-    stat: Literal["max", "mean", "min"] | None = None
+    stat: Stat | None = None
     min_effect: Positive | None = None
     max_change: Positive | None = None
     low: Number | None = None
@@ -59,8 +63,8 @@ class NcaCheckFile(Strict):
     label: Text | None = None
     observable: Text
     arm: Text
-    statistic: Literal["cmax", "tmax", "half_life"]
-    expect: Literal["within", "between", "after"]
+    statistic: Statistic
+    expect: Criterion
     unit: Text
     expected: Number | None = None
     tolerance: Positive | None = None
@@ -86,8 +90,7 @@ class TrialCheckFile(Strict):
     readout: Literal["trial"]
     id: Text | None = None
     label: Text
-    metric: Literal["response_rate", "remission_rate", "pct_change", "effect_size_d", "genotype_gap",
-                    "item_p_value", "remitters_late"]
+    metric: Metric
     arm: Text
     visit: Text
     cohort: Text | None = None
@@ -137,7 +140,7 @@ class ExperimentFile(Strict):
     id: Text
     title: Text
     citation: Text
-    species: Literal["human", "rat", "mouse"] | None = None
+    species: SpeciesName | None = None
     kind: str = "validation"
     verification: bool = False
     discrepancy: str = ""

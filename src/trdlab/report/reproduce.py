@@ -21,7 +21,7 @@ from trdlab.atomic import output_folder
 from trdlab.experiments.ledger import load_ledger
 from trdlab.experiments.loading import load_experiments
 from trdlab.experiments.runner import ExperimentOutcome, run_experiments
-from trdlab.experiments.tally import tally
+from trdlab.experiments.tally import Tally, tally
 from trdlab.model.build import build_model
 from trdlab.model.sbml_model import Model
 from trdlab.report import html
@@ -138,11 +138,8 @@ def _write(folder: Path, console: Console) -> None:
     (folder / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
 
 
-def _evidence_html(counts: object, results: list[ExperimentOutcome]) -> str:
+def _evidence_html(counts: Tally, results: list[ExperimentOutcome]) -> str:
     """What the passes are evidence of: validation vs calibration, counted separately."""
-    from trdlab.experiments.tally import Tally
-
-    assert isinstance(counts, Tally)
     fitted = [o.id for o in results if o.kind == "calibration"]
     return (f"<p><b>Evidence:</b> {escape(counts.text())}.</p>"
             "<p>A check is <i>calibration</i> when a parameter row names it (or its experiment) in "

@@ -30,6 +30,7 @@ from trdlab.clinical.parameters import CLINICAL_ROOT, ClinicalParameters, load_c
 from trdlab.clinical.scales import load_scale
 from trdlab.errors import CalibrationError
 from trdlab.model.units import parse
+from trdlab.population.definitions import GENOTYPE, covariate
 from trdlab.trials.design import TrialDesign, load_design
 from trdlab.trials.run import simulate_cohort
 from trdlab.trials.scoring import Cohort, score
@@ -146,9 +147,12 @@ def metric(table: pd.DataFrame, design: TrialDesign, target: Target, *, soft: bo
         control = _rows(table, str(target.control), visit)
         return cohens_d(-rows.change.to_numpy(float), -control.change.to_numpy(float)).estimate
     if target.metric == "genotype_gap":
-        val = rows.loc[rows.bdnf_genotype == "val/val", "pct_change"].mean()
-        met = rows.loc[rows.bdnf_genotype != "val/val", "pct_change"].mean()
-        return float(val - met)
+        # the genotype covariate of covariates.toml; its first category is the homozygous reference
+        if GENOTYPE is None:
+            raise CalibrationError(f"target {target.id}: genotype_gap needs a genotype covariate in covariates.toml")
+        column = rows[GENOTYPE.covariate]
+        reference = covariate(GENOTYPE.covariate).categories[0]
+        return float(rows.loc[column == reference, "pct_change"].mean() - rows.loc[column != reference, "pct_change"].mean())
     raise CalibrationError(f"target {target.id}: unknown metric {target.metric!r}")
 
 

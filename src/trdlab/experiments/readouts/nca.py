@@ -10,7 +10,7 @@ hours, which must be > 0).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Mapping
+from typing import Literal, Mapping, get_args
 
 import numpy as np
 
@@ -19,8 +19,8 @@ from trdlab.result import Result
 
 Statistic = Literal["cmax", "tmax", "half_life"]
 Criterion = Literal["within", "between", "after"]
-STATISTICS: tuple[str, ...] = ("cmax", "tmax", "half_life")
-CRITERIA: tuple[str, ...] = ("within", "between", "after")
+STATISTICS: tuple[str, ...] = get_args(Statistic)
+CRITERIA: tuple[str, ...] = get_args(Criterion)
 
 
 @dataclass(frozen=True)

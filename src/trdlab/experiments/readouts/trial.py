@@ -5,7 +5,8 @@ some arms, on another population, as a parallel all-comers trial, with in-silico
 visits) and checks with ``readout = "trial"``:
 
     metric = response_rate | remission_rate | pct_change | effect_size_d (vs ``control``) |
-             genotype_gap (Val/Val minus Met-carrier mean improvement) | item_p_value (Welch t-test
+             genotype_gap (mean improvement of the genotype covariate's first, homozygous
+             reference category minus the other carriers: Val/Val minus Met carriers) | item_p_value (Welch t-test
              of the suicide item's change, arm vs control) | remitters_late (fraction of remitters
              at the visit first remitting at or after ``after``)
 
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -39,8 +40,7 @@ from trdlab.trials.scoring import score
 
 Metric = Literal["response_rate", "remission_rate", "pct_change", "effect_size_d", "genotype_gap",
                  "item_p_value", "remitters_late"]
-METRICS: tuple[str, ...] = ("response_rate", "remission_rate", "pct_change", "effect_size_d", "genotype_gap",
-                            "item_p_value", "remitters_late")
+METRICS: tuple[str, ...] = get_args(Metric)
 
 
 @dataclass(frozen=True)
@@ -113,12 +113,7 @@ def cohort_design(cohort: Cohort) -> TrialDesign:
         changes["arms"] = tuple(a for a in design.arms if a.name in cohort.arms)
     if cohort.all_comers:
         changes.update(inclusion=None, dropout=None, design="parallel", washout=None)
-    return _variant(design, changes)
-
-
-def _variant(design: TrialDesign, changes: dict[str, Any]) -> TrialDesign:
-    """``design`` with ``changes`` (times are stored once; their hours are derived)."""
-    return dataclasses.replace(design, **changes)
+    return dataclasses.replace(design, **changes)  # times are stored once; their hours are derived
 
 
 def simulate(cohort: Cohort, params: ClinicalParameters, *, n: int | None = None) -> tuple[TrialDesign, SimulatedCohort]:
