@@ -18,7 +18,8 @@ import numpy as np
 import roadrunner
 
 import trdlab
-from trdlab.dosing import protocols
+from trdlab.dosing import constructors as protocols
+from trdlab.dosing.catalog import PROTOCOLS
 from trdlab.engines.roadrunner import INPUT_PREFIX, with_inputs
 from trdlab.model.build import build_model
 
@@ -63,7 +64,7 @@ def trdlab_loop(model: trdlab.Model, regimen: trdlab.Regimen, cohort: list[dict[
 
 def main() -> None:
     model = build_model("human")
-    regimen = protocols.ketamine_iv(dose="0.5 mg/kg", duration="40 min", weight="70 kg")
+    regimen = PROTOCOLS["ketamine_iv"](dose="0.5 mg/kg", duration="40 min", weight="70 kg")
     event = regimen.events[0]
     rate, duration = event.infusion()
     target = model.resolve_cmt(event.cmt)

@@ -1,7 +1,7 @@
 """trdlab: an in-silico laboratory for treatment-resistant depression.
 
 Public API: :class:`Model`, :func:`simulate`, :class:`Result`, :class:`Regimen`,
-:mod:`trdlab.dosing.protocols`, :func:`build_model`, :func:`validate`.
+:mod:`trdlab.dosing.constructors`, :data:`trdlab.dosing.catalog.PROTOCOLS`, :func:`build_model`, :func:`validate`.
 """
 
 __version__ = "0.1.0"

@@ -79,7 +79,7 @@ def simulate(
     out_dir: Path = typer.Option(..., "--out", help="folder for result.parquet and manifest.json (must not exist)"),
 ) -> None:
     """Simulate a species' model under a protocol or an event table and save the result."""
-    from trdlab.dosing import catalog, protocols
+    from trdlab.dosing import catalog, constructors
     from trdlab.dosing.regimen import Regimen
     from trdlab.errors import DoseError
     from trdlab.model.build import build_model
@@ -96,8 +96,8 @@ def simulate(
             raise DoseError(f"unknown protocol {protocol!r}; choose one of {', '.join(catalog.PROTOCOLS)}")
         options = {k: v for k, v in dict(dose=dose, duration=duration, weight=weight).items() if v is not None}
         regimen = catalog.PROTOCOLS[protocol](species=species, **options)
-    end = protocols.hours(until, "until")
-    interval = protocols.hours(step, "step")
+    end = constructors.hours(until, "until")
+    interval = constructors.hours(step, "step")
     if end <= 0 or interval <= 0:
         raise DoseError("--until and --step must be positive times, e.g. --until '24 h' --step '5 min'")
     times = np.arange(0.0, end + interval / 2, interval)

@@ -46,3 +46,7 @@ class TrialError(TrdlabError, ValueError):
 
 class CalibrationError(TrdlabError, RuntimeError):
     """A calibration could not run or did not converge."""
+
+
+class CompoundError(TrdlabError, ValueError):
+    """A compound file or the compound catalogue is invalid (the message lists every problem)."""

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import trdlab
-from trdlab.dosing.magnesium_protocols import mg_diet
+from trdlab.dosing.catalog import PROTOCOLS
 from trdlab.model.build import build_model
 from trdlab.model.library import default_root
 
@@ -79,7 +79,7 @@ def mg_deficient_mouse() -> dict[str, float]:
     mouse = build_model("mouse")
     times = np.linspace(0, 21 * 24, 22)
     control = trdlab.simulate(mouse, None, times)
-    deficient = trdlab.simulate(mouse, mg_diet(0.1, days=21, species="mouse"), times)
+    deficient = trdlab.simulate(mouse, PROTOCOLS["mg_diet"](fraction_of_requirement=0.1, days=21, species="mouse"), times)
     names = ("crh_pvn", "acth_plasma", "corticosterone_plasma", "aldosterone", "inflammation_marker",
              "mg_csf_mm")
     end = {name: float(deficient.column(name)[-1] / control.column(name)[-1]) for name in names}

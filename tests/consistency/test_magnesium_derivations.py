@@ -15,7 +15,7 @@ import pytest
 import roadrunner
 
 import trdlab
-from trdlab.dosing import magnesium_protocols as mgp
+from trdlab.dosing.catalog import PROTOCOLS
 from trdlab.model.build import build_model
 
 DAY = 24.0
@@ -61,9 +61,9 @@ def test_blood_to_brain_carrier_passes_through_its_two_anchors(rat: trdlab.Model
 
 def test_m02_threonate_raises_csf_mg_by_the_calibrated_11_percent(rat: trdlab.Model) -> None:
     times = np.linspace(0, 24 * DAY, 25)
-    threonate = trdlab.simulate(rat, mgp.mg_threonate_water("604 mg/kg/day", days=24, species="rat",
+    threonate = trdlab.simulate(rat, PROTOCOLS["mg_threonate_water"](dose="604 mg/kg/day", days=24, species="rat",
                                                              weight="0.3 kg", salt="threonate"), times)
-    chloride = trdlab.simulate(rat, mgp.mg_chloride_water("50 mg/kg/day", days=24, species="rat",
+    chloride = trdlab.simulate(rat, PROTOCOLS["mg_chloride_water"](dose="50 mg/kg/day", days=24, species="rat",
                                                            weight="0.3 kg"), times)
     # threonate_facilitation_ec50: calibrated so that 604 mg/kg/d MgT for 24 d gives CSF Mg +11 %
     # (middle of slutsky2010's 7-15 %), MgCl2 at the same Mg dose +2 %
@@ -80,7 +80,7 @@ def test_m02_threonate_raises_csf_mg_by_the_calibrated_11_percent(rat: trdlab.Mo
 @pytest.mark.parametrize("species", ["rat", "mouse"])
 def test_m07_deficient_diet_gives_the_plasma_and_brain_falls_the_rows_were_set_for(species: str) -> None:
     model = build_model(species)
-    result = trdlab.simulate(model, mgp.mg_diet(0.1, days=21, species=species), np.linspace(0, 21 * DAY, 22))
+    result = trdlab.simulate(model, PROTOCOLS["mg_diet"](fraction_of_requirement=0.1, days=21, species=species), np.linspace(0, 21 * DAY, 22))
     # mg_tissue_release_rate "lets plasma Mg fall strongly within 3 weeks of a deficient diet (M07)"
     assert change(result, "mg_plasma_total_mm") < -0.30
     regions = ("mg_csf_mm", "mg_ec_pfc", "mg_ec_hpc", "mg_ec_bla")

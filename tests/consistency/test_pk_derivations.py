@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 import trdlab
-from trdlab.dosing import protocols
+from trdlab.dosing import constructors as protocols
+from trdlab.dosing.catalog import PROTOCOLS
 from trdlab.model.build import build_model
 from table_values import table_value
 
@@ -122,7 +123,7 @@ def test_ketamine_human_terminal_half_life_is_the_reves2010_midpoint_v1_was_solv
 def test_ketamine_rat_brain_to_plasma_ratio_is_the_partition_coefficient() -> None:
     # ketamine_brain_partition = 6.5: cohen1973 "brain:plasma ratio 6.5:1 at all times studied"
     model = build_model("rat")
-    regimen = protocols.ketamine_ip(dose="10 mg/kg", weight="0.3 kg", species="rat")
+    regimen = PROTOCOLS["ketamine_ip"](dose="10 mg/kg", weight="0.3 kg", species="rat")
     frame = trdlab.simulate(model, regimen, np.array([0.0, 0.25, 0.5, 1.0])).to_frame()
     brain_ngml = frame["ketamine_brain_um"] * 237.73  # uM x g/mol = ng/mL
     ratio = (brain_ngml / frame["ketamine_plasma_ngml"]).iloc[1:]

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import trdlab
-from trdlab.dosing import protocols
+from trdlab.dosing import constructors as protocols
+from trdlab.dosing.catalog import PROTOCOLS
 from trdlab.model.build import build_model
 from trdlab.model.library import load_parameters, load_species_set
 
@@ -39,7 +40,7 @@ def test_perturbed_mechanism_simulates_with_non_negative_state(draw: int) -> Non
     model = build_model("rat")
     overrides = draws(model, np.random.default_rng(2013), 8)[draw]
     assert len(overrides) > 30
-    regimen = protocols.ketamine_ip(dose="10 mg/kg", weight="0.3 kg")
+    regimen = PROTOCOLS["ketamine_ip"](dose="10 mg/kg", weight="0.3 kg")
     result = trdlab.simulate(model, regimen, np.linspace(0, 48, 97), parameters=overrides)
     amounts = result.to_frame(species="amount")
     for species in model.species_ids:

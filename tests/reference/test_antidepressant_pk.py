@@ -27,7 +27,8 @@ import numpy as np
 import pytest
 
 import trdlab
-from trdlab.dosing import protocols
+from trdlab.dosing import constructors as protocols
+from trdlab.dosing.catalog import PROTOCOLS
 from trdlab.model.build import build_model
 from table_values import table_value
 

@@ -42,19 +42,20 @@ def test_glucocorticoid_feedback_lowers_crh_and_acth(rat: trdlab.Model) -> None:
 
 
 def test_chronic_stress_does_not_flip_the_axis_into_a_second_steady_state(rat: trdlab.Model) -> None:
-    from trdlab.dosing import protocols
+    from trdlab.dosing import constructors as protocols
+    from trdlab.dosing.catalog import PROTOCOLS
 
     times = np.linspace(0, 21 * 24 + 14 * 24, 701)
-    result = trdlab.simulate(rat, protocols.chronic_unpredictable_stress(21), times)
+    result = trdlab.simulate(rat, PROTOCOLS["chronic_unpredictable_stress"](days=21), times)
     # two weeks after the last session every HPA level is back at baseline (monostable axis)
     for name in ("crh_pvn", "acth_plasma", "glucocorticoid"):
         assert result.column(name)[-1] == pytest.approx(1.0, abs=0.01), name
 
 
 def test_low_extracellular_mg_raises_no_and_its_markers(rat: trdlab.Model) -> None:
-    from trdlab.dosing.magnesium_protocols import mg_diet
+    from trdlab.dosing.catalog import PROTOCOLS
 
-    result = trdlab.simulate(rat, mg_diet(0.1, days=21, species="rat"), np.linspace(0, 21 * 24, 22))
+    result = trdlab.simulate(rat, PROTOCOLS["mg_diet"](fraction_of_requirement=0.1, days=21, species="rat"), np.linspace(0, 21 * 24, 22))
     # closed form: Jahr & Stevens unblock at -70 mV (pyramidal_resting_potential) at the simulated
     # extracellular Mg vs the healthy 1.0 mM; no NMDA blocker present
     def unblock(mg: float) -> float:

@@ -27,7 +27,8 @@ import numpy as np
 import pytest
 
 import trdlab
-from trdlab.dosing import protocols
+from trdlab.dosing import constructors as protocols
+from trdlab.dosing.catalog import PROTOCOLS
 from trdlab.model.build import build_model
 from table_values import table_value
 
@@ -120,7 +121,7 @@ def test_citalopram_human_half_life_and_steady_state() -> None:
     matrix, _ = _disposition_matrix("citalopram", "human")
     assert math.log(2) / abs(matrix[0, 0]) == pytest.approx(33.0, rel=0.25)
     times = np.linspace(0.0, 28 * 24.0, 28 * 24 * 4 + 1)
-    frame = trdlab.simulate(build_model("human"), protocols.daily_oral("citalopram", "40 mg", days=28), times).to_frame()
+    frame = trdlab.simulate(build_model("human"), protocols.oral_course("citalopram", dose="40 mg", count=28), times).to_frame()
     last = frame[frame["time"] >= 27 * 24]
     mean_nm = np.trapezoid(last["ssri_plasma_ngml"], last["time"]) / 24 / 324.39 * 1000
     assert 165 <= mean_nm <= 405
@@ -137,7 +138,7 @@ def _mean_last_interval(frame, column: str, start: float) -> float:  # type: ign
 def test_lithium_serum_in_therapeutic_range_human_and_rat() -> None:
     times = np.linspace(0.0, 28 * 24.0, 28 * 24 * 4 + 1)
     human = trdlab.simulate(build_model("human"),
-                            protocols.daily_oral("lithium", "900 mg", salt="carbonate", days=28), times).to_frame()
+                            protocols.oral_course("lithium", dose="900 mg", salt="carbonate", count=28), times).to_frame()
     assert 0.6 <= _mean_last_interval(human, "lithium_serum_mm", 27 * 24) <= 1.2
     times = np.linspace(0.0, 7 * 24.0, 7 * 24 * 4 + 1)
     regimen = protocols.bolus("lithium", dose="2 mmol/kg", weight="0.3 kg", species="rat", route="ip",

@@ -20,7 +20,8 @@ import numpy as np
 import pytest
 
 import trdlab
-from trdlab.dosing import protocols
+from trdlab.dosing import constructors as protocols
+from trdlab.dosing.catalog import PROTOCOLS
 from trdlab.model.build import build_model
 
 ZARATE2012_CMAX_NGML = 185.0
@@ -30,12 +31,12 @@ ZARATE2012_CMAX_NGML = 185.0
 def human_frame():  # type: ignore[no-untyped-def]
     model = build_model("human")
     times = np.linspace(0.0, 24.0, 24 * 60 + 1)  # one-minute grid, hours
-    regimen = protocols.ketamine_iv(dose="0.5 mg/kg", duration="40 min", weight="70 kg")
+    regimen = PROTOCOLS["ketamine_iv"](dose="0.5 mg/kg", duration="40 min", weight="70 kg")
     return trdlab.simulate(model, regimen, times).to_frame()
 
 
 def test_dose_is_the_free_base_of_the_hydrochloride() -> None:
-    regimen = protocols.ketamine_iv(dose="0.5 mg/kg", duration="40 min", weight="70 kg")
+    regimen = PROTOCOLS["ketamine_iv"](dose="0.5 mg/kg", duration="40 min", weight="70 kg")
     (event,) = regimen.to_records()
     assert event["amt"] == pytest.approx(0.5 * 70 * 237.73 / 274.19, rel=1e-4)
 

@@ -16,7 +16,7 @@ import pytest
 import roadrunner
 
 import trdlab
-from trdlab.dosing import magnesium_protocols as mgp
+from trdlab.dosing.catalog import PROTOCOLS
 from trdlab.model.build import build_model
 
 WEIGHT = {"human": "70 kg", "rat": "0.3 kg", "mouse": "0.025 kg"}
@@ -34,8 +34,8 @@ def change(result: trdlab.Result, name: str) -> float:
 
 
 def test_mass_balance_diet_and_threonate_course(rat: trdlab.Model) -> None:
-    diet = mgp.mg_diet(0.1, days=10, species="rat", start="2 d")
-    water = mgp.mg_threonate_water("50 mg/kg/day", days=12, species="rat", weight="0.3 kg", start="5 d")
+    diet = PROTOCOLS["mg_diet"](fraction_of_requirement=0.1, days=10, species="rat", start="2 d")
+    water = PROTOCOLS["mg_threonate_water"](dose="50 mg/kg/day", days=12, species="rat", weight="0.3 kg", start="5 d")
     regimen = diet + water
     times = np.arange(0.0, 20 * DAY + 1e-9, 0.02)
     result = trdlab.simulate(rat, regimen, times)
@@ -63,16 +63,16 @@ def test_m02_chloride_water_does_not_raise_csf_mg(rat: trdlab.Model) -> None:
     # slutsky2010: MgCl2 at the threonate arm's Mg dose gave no significant CSF rise; the paper
     # gives no size, so "not significant" is read as below the threonate arm's lower bound (7 %)
     times = np.linspace(0, 24 * DAY, 25)
-    chloride = trdlab.simulate(rat, mgp.mg_chloride_water("50 mg/kg/day", days=24, species="rat",
+    chloride = trdlab.simulate(rat, PROTOCOLS["mg_chloride_water"](dose="50 mg/kg/day", days=24, species="rat",
                                                            weight="0.3 kg"), times)
     assert abs(change(chloride, "mg_csf_mm")) < 0.07
 
 
 def test_diet_protocol_restores_the_requirement_after_the_course(rat: trdlab.Model) -> None:
-    regimen = mgp.mg_diet(0.1, days=7, species="rat")
+    regimen = PROTOCOLS["mg_diet"](fraction_of_requirement=0.1, days=7, species="rat")
     # the diet level is 10 % of the requirement from the start (outputs are right-continuous)
     # and 100 % again after day 7; the control diet is the model's own intake (no events)
-    assert mgp.mg_diet(1.0, days=7, species="rat").events == ()
+    assert PROTOCOLS["mg_diet"](fraction_of_requirement=1.0, days=7, species="rat").events == ()
     result = trdlab.simulate(rat, regimen, np.array([0.0, 3 * DAY, 8 * DAY]))
     np.testing.assert_allclose(result.column("mg_diet_level"), [0.1, 0.1, 1.0], rtol=1e-12)
     assert result.column("mg_plasma_total_mm")[1] < result.column("mg_plasma_total_mm")[0]

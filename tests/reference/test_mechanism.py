@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 import trdlab
-from trdlab.dosing import protocols
+from trdlab.dosing import constructors as protocols
+from trdlab.dosing.catalog import PROTOCOLS
 from trdlab.model.build import build_model
 
 # Jahr & Stevens (1990): B(V) = 1 / (1 + [Mg]/3.57 mM * exp(-0.062 V/mV))
@@ -46,7 +47,7 @@ def test_healthy_baseline_is_a_steady_state(rat: trdlab.Model) -> None:
 
 
 def test_nmda_block_follows_the_one_site_law_at_the_simulated_concentrations(rat: trdlab.Model) -> None:
-    result = trdlab.simulate(rat, protocols.ketamine_ip(dose="10 mg/kg", weight="0.3 kg"), np.linspace(0, 3, 37))
+    result = trdlab.simulate(rat, PROTOCOLS["ketamine_ip"](dose="10 mg/kg", weight="0.3 kg"), np.linspace(0, 3, 37))
     ket = result.column("ketamine_ecf_um")
     nk = result.column("norketamine_ecf_um")
     for name, ic50 in (("nmda_block_interneuron", 1.9), ("nmda_block_pyramidal", 5.2)):  # kotermanski2009, 1 mM Mg
@@ -62,7 +63,7 @@ def test_ketamine_blocks_a_minority_of_nmda_receptors_at_the_clinical_cmax() -> 
     (kotermanski2009) -> 0.18 and 0.073. Tolerance: the block at 0.75x-1.25x the cited Cmax (the
     +-25 % of the Cmax reference test)."""
     human = build_model("human")
-    result = trdlab.simulate(human, protocols.ketamine_iv(), np.linspace(0, 2, 121),
+    result = trdlab.simulate(human, PROTOCOLS["ketamine_iv"](), np.linspace(0, 2, 121),
                              parameters={"ketamine_nmda_sensitivity": 1.0})
     peak = int(np.argmax(result.column("ketamine_plasma_ngml")))
     free_at_cited_cmax = 185 / 237.73 * 0.53  # uM
@@ -82,7 +83,7 @@ def test_human_anaesthetic_dose_gives_the_anaesthetic_fall_not_a_burst() -> None
     # receptors are mostly blocked (P07's 50-200 mg/kg arms in rats).
     human = build_model("human")
     grid = np.linspace(0, 2, 241)
-    induction = trdlab.simulate(human, protocols.ketamine_iv(dose="2 mg/kg", duration="1 min"), grid)
+    induction = trdlab.simulate(human, PROTOCOLS["ketamine_iv"](dose="2 mg/kg", duration="1 min"), grid)
     early = grid <= 0.25
     assert induction.column("nmda_block_pyramidal")[early].max() > 0.7
     assert induction.column("glutamate_ec_pfc")[(grid > 0.05) & early].max() < 1.0

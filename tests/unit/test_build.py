@@ -99,11 +99,14 @@ def test_parameter_table_markdown_lists_every_row() -> None:
     assert "assumed: " in text and "[kamp2020]" in text
 
 
-def test_drugs_toml_schema_and_targets() -> None:
-    drugs = tomllib.loads((default_root() / "drugs.toml").read_text(encoding="utf-8"))
-    ketamine = drugs["ketamine"]
-    assert set(ketamine) == {"molar_mass", "salts", "amount_unit", "source", "targets"}
-    assert units.parse(ketamine["molar_mass"]).to("g/mol").magnitude == pytest.approx(237.73)
-    for species, routes in ketamine["targets"].items():
+def test_every_catalogue_route_doses_a_species_of_its_model() -> None:
+    from trdlab.compounds.catalogue import catalogue
+
+    ketamine = catalogue()["ketamine"]
+    assert ketamine.molar_mass == pytest.approx(237.73)  # PubChem C13H16ClNO
+    assert ketamine.base_fraction("hydrochloride") == pytest.approx(237.73 / 274.19)
+    for species in ("human", "rat", "mouse"):
         model = build_model(species)
-        assert set(routes.values()) <= set(model.dosing)
+        for item in catalogue().values():
+            if not item.generated:
+                assert {item.target(species, r) for r in item.routes(species)} <= set(model.dosing), item.name

@@ -3,7 +3,6 @@ and the new PK modules (midazolam, valproate) against closed-form solutions."""
 
 from __future__ import annotations
 
-import inspect
 import math
 from functools import lru_cache
 from typing import Callable
@@ -12,48 +11,52 @@ import numpy as np
 import pytest
 
 import trdlab
-from trdlab.dosing import catalog, clinical_protocols as cp, protocols
+from trdlab.dosing import catalog, constructors
+from trdlab.dosing.catalog import PROTOCOLS
 from trdlab.model.build import build_model
 from trdlab.model.library import load_references, load_table
 from trdlab.simulate import simulate
 
 KETAMINE_BASE, KETAMINE_HCL = 237.73, 274.19  # g/mol (PubChem)
 SCOPOLAMINE_BASE, SCOPOLAMINE_HBR_3H2O = 303.35, 438.31
-LITHIUM, LITHIUM_CARBONATE_PER_LI = 6.94, 36.95  # g/mol Li; g Li2CO3 per mol Li (73.89 / 2, drugs.toml)
+LITHIUM, LITHIUM_CARBONATE_PER_LI = 6.94, 36.95  # g/mol Li; g Li2CO3 per mol Li (73.89 / 2, compounds/lithium.toml)
 
 
 def test_protocol_info_covers_every_protocol_with_known_sources() -> None:
-    assert set(catalog.PROTOCOL_INFO) == set(catalog.PROTOCOLS)
+    assert catalog.PROTOCOL_INFO is catalog.PROTOCOLS
     references = load_references()
-    for name, info in catalog.PROTOCOL_INFO.items():
+    for name, info in catalog.PROTOCOLS.items():
         assert info.name == name and info.source in references
         assert set(info.species) <= {"human", "rat", "mouse"} and info.species
-        signature = inspect.signature(catalog.PROTOCOLS[name]).parameters
-        if info.default_dose is not None:
-            assert signature["dose"].default == info.default_dose, name
-        if "duration" in signature and info.default_duration is not None:
-            assert signature["duration"].default == info.default_duration, name
+        assert set(dict(info.defaults)) <= set(info.options) | {"species"}, name
+        assert info.constructor in catalog.CONSTRUCTORS, name
 
 
 def test_clinical_protocols_share_the_keyword_interface() -> None:
     for name in catalog.CLINICAL_PROTOCOLS:
-        options = set(inspect.signature(catalog.PROTOCOLS[name]).parameters)
-        assert {"dose", "weight", "start", "every", "count", "species"} <= options, name
+        options = set(catalog.PROTOCOLS[name].options)
+        assert {"dose", "weight", "start", "every", "count"} <= options, name
         assert ("duration" in options) == catalog.PROTOCOL_INFO[name].is_infusion, name
 
 
-def test_single_ketamine_infusion_equals_the_original_protocol() -> None:
-    assert cp.ketamine_iv() == protocols.ketamine_iv()
-    assert catalog.PROTOCOLS["ketamine_iv"](species="rat", weight="0.3 kg") == protocols.ketamine_iv(
-        species="rat", weight="0.3 kg")
+def test_ketamine_iv_is_the_generic_infusion_with_its_catalogue_defaults() -> None:
+    assert PROTOCOLS["ketamine_iv"]() == constructors.infusion(
+        "ketamine", dose="0.5 mg/kg", duration="40 min", weight="70 kg", salt="hydrochloride")
+    assert PROTOCOLS["ketamine_iv"](species="rat", weight="0.3 kg") == constructors.infusion(
+        "ketamine", dose="0.5 mg/kg", duration="40 min", weight="0.3 kg", salt="hydrochloride", species="rat")
+
+
+def test_an_option_the_protocol_does_not_take_is_named() -> None:
+    with pytest.raises(trdlab.DoseError, match="'days' is not an option of protocol 'ketamine_iv'"):
+        PROTOCOLS["ketamine_iv"](days=3)
 
 
 def test_repeated_ketamine_infusions_are_one_record_with_additional_doses() -> None:
-    regimen = cp.ketamine_iv(count=6, every="2 d", weight="80 kg", start="1 h")
+    regimen = PROTOCOLS["ketamine_iv"](count=6, every="2 d", weight="80 kg", start="1 h")
     (event,) = regimen.events
     assert (event.addl, event.ii, event.time) == (5, 48.0, 1.0)
     assert event.dur == pytest.approx(40 / 60, rel=1e-12)
-    times = [t for t, _ in cp.administrations(regimen)]
+    times = [t for t, _ in constructors.administrations(regimen)]
     assert times == [1.0 + 48.0 * k for k in range(6)]
     assert event.amt == pytest.approx(0.5 * 80 * KETAMINE_BASE / KETAMINE_HCL, rel=1e-12)
 
@@ -61,11 +64,11 @@ def test_repeated_ketamine_infusions_are_one_record_with_additional_doses() -> N
 @pytest.mark.parametrize(
     ("regimen", "amount", "target"),
     [
-        (cp.midazolam_iv(), 0.045 * 70, "midazolam_central"),
-        (cp.scopolamine_iv(), 4e-3 * 70 * SCOPOLAMINE_BASE / SCOPOLAMINE_HBR_3H2O, "scopolamine_central"),
-        (cp.citalopram_oral(), 40.0, "citalopram_depot"),
-        (cp.lithium(), 900 * LITHIUM / LITHIUM_CARBONATE_PER_LI, "lithium_depot"),
-        (cp.valproate(), 1000.0, "valproate_depot"),
+        (PROTOCOLS["midazolam_iv"](), 0.045 * 70, "midazolam_central"),
+        (PROTOCOLS["scopolamine_iv"](), 4e-3 * 70 * SCOPOLAMINE_BASE / SCOPOLAMINE_HBR_3H2O, "scopolamine_central"),
+        (PROTOCOLS["citalopram_oral"](), 40.0, "citalopram_depot"),
+        (PROTOCOLS["lithium"](), 900 * LITHIUM / LITHIUM_CARBONATE_PER_LI, "lithium_depot"),
+        (PROTOCOLS["valproate"](), 1000.0, "valproate_depot"),
     ],
 )
 def test_default_doses_are_amounts_of_base_in_mg(regimen: trdlab.Regimen, amount: float, target: str) -> None:
@@ -74,15 +77,15 @@ def test_default_doses_are_amounts_of_base_in_mg(regimen: trdlab.Regimen, amount
 
 
 def test_oral_protocols_default_to_once_daily_and_accept_daily_rates() -> None:
-    (daily,) = cp.citalopram_oral(count=98).events
+    (daily,) = PROTOCOLS["citalopram_oral"](count=98).events
     assert (daily.ii, daily.addl, daily.dur) == (24.0, 97, 0.0)
-    (split,) = cp.valproate(dose="1000 mg/day", every="12 h", count=4).events
+    (split,) = PROTOCOLS["valproate"](dose="1000 mg/day", every="12 h", count=4).events
     assert (split.amt, split.ii, split.addl) == (500.0, 12.0, 3)
-    (per_kg,) = cp.valproate(dose="15 mg/kg/day", weight="60 kg", count=1).events
+    (per_kg,) = PROTOCOLS["valproate"](dose="15 mg/kg/day", weight="60 kg", count=1).events
     assert per_kg.amt == pytest.approx(900.0, rel=1e-12)
 
 
-@pytest.mark.parametrize("protocol", [cp.saline_iv, cp.placebo_oral])
+@pytest.mark.parametrize("protocol", [PROTOCOLS["saline_iv"], PROTOCOLS["placebo_oral"]])
 def test_placebos_are_empty_regimens(protocol: Callable[..., trdlab.Regimen]) -> None:
     assert len(protocol()) == 0
     assert len(protocol(count=3, every="4 d", weight="90 kg", start="2 h")) == 0
@@ -91,18 +94,18 @@ def test_placebos_are_empty_regimens(protocol: Callable[..., trdlab.Regimen]) ->
 @pytest.mark.parametrize(
     ("protocol", "kwargs", "error", "field"),
     [
-        (cp.saline_iv, dict(duration="0 min"), trdlab.DoseError, "duration"),
-        (cp.saline_iv, dict(count=0), trdlab.DoseError, "count"),
-        (cp.saline_iv, dict(count=2), trdlab.DoseError, "count"),
-        (cp.saline_iv, dict(weight="70"), trdlab.UnitError, "weight"),
-        (cp.saline_iv, dict(dose="5 parsec"), trdlab.UnitError, "dose"),
-        (cp.placebo_oral, dict(every="1 kg", count=2), trdlab.UnitError, "every"),
-        (cp.placebo_oral, dict(start="-1 h"), trdlab.DoseError, "start"),
-        (cp.midazolam_iv, dict(count=2, every="10 min"), trdlab.DoseError, "every"),
-        (cp.scopolamine_iv, dict(salt="sulfate"), trdlab.DoseError, "salt"),
-        (cp.citalopram_oral, dict(dose="40 mg/kg"), trdlab.DoseError, "weight"),
-        (cp.lithium, dict(species="dog"), trdlab.DoseError, "species"),
-        (cp.valproate, dict(species="rat"), trdlab.DoseError, "no route 'oral' in the rat model"),
+        (PROTOCOLS["saline_iv"], dict(duration="0 min"), trdlab.DoseError, "duration"),
+        (PROTOCOLS["saline_iv"], dict(count=0), trdlab.DoseError, "count"),
+        (PROTOCOLS["saline_iv"], dict(count=2), trdlab.DoseError, "count"),
+        (PROTOCOLS["saline_iv"], dict(weight="70"), trdlab.UnitError, "weight"),
+        (PROTOCOLS["saline_iv"], dict(dose="5 parsec"), trdlab.UnitError, "dose"),
+        (PROTOCOLS["placebo_oral"], dict(every="1 kg", count=2), trdlab.UnitError, "every"),
+        (PROTOCOLS["placebo_oral"], dict(start="-1 h"), trdlab.DoseError, "start"),
+        (PROTOCOLS["midazolam_iv"], dict(count=2, every="10 min"), trdlab.DoseError, "every"),
+        (PROTOCOLS["scopolamine_iv"], dict(salt="sulfate"), trdlab.DoseError, "salt"),
+        (PROTOCOLS["citalopram_oral"], dict(dose="40 mg/kg"), trdlab.DoseError, "weight"),
+        (PROTOCOLS["lithium"], dict(species="dog"), trdlab.DoseError, "species"),
+        (PROTOCOLS["valproate"], dict(species="rat"), trdlab.DoseError, "not defined for species 'rat'"),
     ],
 )
 def test_bad_options_name_the_field(protocol: Callable[..., trdlab.Regimen], kwargs: dict, error: type, field: str) -> None:
@@ -141,7 +144,7 @@ def test_midazolam_infusion_matches_the_two_compartment_closed_form() -> None:
         return rate / v1 * float(np.sum(coef / lam * (1 - np.exp(-lam * length)) * np.exp(-lam * (t - length))))
 
     times = [0.25, length, 1.0, 2.0, 4.0, 8.0]
-    result = simulate(human(), cp.midazolam_iv(weight="70 kg"), times)
+    result = simulate(human(), PROTOCOLS["midazolam_iv"](weight="70 kg"), times)
     expected = np.array([conc(t) * 1000 for t in times])  # ng/mL
     np.testing.assert_allclose(result.column("midazolam_plasma_ngml"), expected, rtol=1e-4)
     ec50 = p["midazolam_sedation_ec50"]
@@ -161,7 +164,7 @@ def test_valproate_steady_state_matches_closed_form_accumulation() -> None:
                                                   - math.exp(-ka * t) / (1 - math.exp(-ka * tau)))
 
     last = 20 * tau  # 20 days >> 5 half-lives (~15 h)
-    result = simulate(human(), cp.valproate(count=21), [last, last + t_max])
+    result = simulate(human(), PROTOCOLS["valproate"](count=21), [last, last + t_max])
     trough, peak = result.column("valproate_plasma_ugml")
     assert trough == pytest.approx(steady(0.0), rel=1e-3)
     assert peak == pytest.approx(steady(t_max), rel=1e-3)
@@ -172,6 +175,6 @@ def test_valproate_steady_state_matches_closed_form_accumulation() -> None:
 
 def test_default_lithium_reaches_the_therapeutic_serum_range() -> None:
     grid = np.linspace(27 * 24.0, 28 * 24.0, 97)
-    serum = simulate(human(), cp.lithium(count=29), grid).column("lithium_serum_mm")
+    serum = simulate(human(), PROTOCOLS["lithium"](count=29), grid).column("lithium_serum_mm")
     mean = float(np.trapezoid(serum, grid) / 24.0)
     assert 0.6 <= mean <= 1.0

@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 import trdlab.experiments.runner as runner
-from trdlab.dosing import protocols
+from trdlab.dosing import constructors as protocols
+from trdlab.dosing.catalog import PROTOCOLS
 from trdlab.errors import ExperimentError
 from trdlab.experiments.loading import load_experiments
 from trdlab.experiments.readouts import passes, readout
@@ -143,7 +144,7 @@ def test_pretreatment_is_simulated_from_the_earliest_dose(tmp_path: Path) -> Non
     outcome = run_experiment(spec)
     assert outcome.results["k10"].times[0] == pytest.approx(-0.5)
     model = build_model("rat")
-    direct = simulate(model, protocols.ketamine_ip(), [0.5, 1.0, 1.5]).column("ketamine_brain_um")
+    direct = simulate(model, PROTOCOLS["ketamine_ip"](), [0.5, 1.0, 1.5]).column("ketamine_brain_um")
     assert outcome.measured["ketamine_brain_um pretreated/k10 at 1 h"] == pytest.approx(direct[2] / direct[1], rel=1e-6)
 
 

@@ -13,7 +13,7 @@ from trdlab.experiments.ledger import load_ledger
 from trdlab.experiments.loading import LIBRARY, load_experiments
 from trdlab.model.library import default_root
 
-KETAMINE_BASE_FRACTION = 237.73 / 274.19  # free base / hydrochloride (drugs.toml)
+KETAMINE_BASE_FRACTION = 237.73 / 274.19  # free base / hydrochloride (PubChem; compounds/ketamine.toml)
 
 GOOD = """
 [[experiment]]

@@ -20,8 +20,6 @@ SOURCE = Path(trdlab.__file__).parent
 SCIENCE_AS_CODE = {
     "clinical": "the clinical layer's equations (symptoms, scales, placebo): science written as code, like "
                 "library/modules/*.ant; its parameters are rows of library/clinical/parameters",
-    "dosing": "named protocols are still Python constructors per drug: the compound catalogue of issue 11 moves "
-              "them into data",
 }
 
 
@@ -30,7 +28,9 @@ def library_ids() -> dict[str, str]:
     ids: dict[str, str] = {}
     for path in [*(root / "parameters").glob("*.toml"), *(root / "clinical" / "parameters").glob("*.toml")]:
         ids.update(dict.fromkeys(tomllib.loads(path.read_text(encoding="utf-8")), "parameter"))
-    ids.update(dict.fromkeys(tomllib.loads((root / "drugs.toml").read_text(encoding="utf-8")), "drug"))
+    ids.update(dict.fromkeys((p.stem for p in (root / "compounds").glob("*.toml")), "compound"))
+    ids.update(dict.fromkeys(tomllib.loads((root / "protocols.toml").read_text(encoding="utf-8")), "protocol"))
+    ids.update(dict.fromkeys(tomllib.loads((root / "targets.toml").read_text(encoding="utf-8")), "target slot"))
     for entry in tomllib.loads((root / "species.toml").read_text(encoding="utf-8")).values():
         if isinstance(entry, dict):
             ids.update(dict.fromkeys(entry.get("observables", {}), "observable"))
@@ -60,7 +60,7 @@ def framework_modules() -> list[Path]:
 def test_the_library_has_ids_to_look_for() -> None:
     ids = library_ids()
     kinds = set(ids.values())
-    assert {"parameter", "drug", "observable", "population", "claim"} <= kinds
+    assert {"parameter", "compound", "protocol", "target slot", "observable", "population", "claim"} <= kinds
     assert len(ids) > 400
 
 

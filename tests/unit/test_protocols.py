@@ -5,14 +5,16 @@ from __future__ import annotations
 import pytest
 
 import trdlab
-from trdlab.dosing import protocols
+from trdlab.compounds.catalogue import load_compound
+from trdlab.dosing import constructors
+from trdlab.dosing.catalog import PROTOCOLS
 
 KETAMINE_BASE = 237.73  # g/mol, C13H16ClNO (PubChem)
 KETAMINE_HCL = 274.19  # g/mol
 
 
 def test_ketamine_iv_is_the_zarate_infusion_in_mg_of_base_over_hours() -> None:
-    regimen = protocols.ketamine_iv(dose="0.5 mg/kg", duration="40 min", weight="70 kg")
+    regimen = PROTOCOLS["ketamine_iv"](dose="0.5 mg/kg", duration="40 min", weight="70 kg")
     (event,) = regimen.events
     assert event.amt == pytest.approx(0.5 * 70 * KETAMINE_BASE / KETAMINE_HCL, rel=1e-12)
     assert event.dur == pytest.approx(40 / 60, rel=1e-12)
@@ -20,18 +22,18 @@ def test_ketamine_iv_is_the_zarate_infusion_in_mg_of_base_over_hours() -> None:
 
 
 def test_dose_as_free_base_skips_the_salt_correction() -> None:
-    (event,) = protocols.ketamine_iv(dose="35 mg", salt=None).events
+    (event,) = PROTOCOLS["ketamine_iv"](dose="35 mg", salt=None).events
     assert event.amt == pytest.approx(35.0, rel=1e-12)
 
 
 def test_ketamine_ip_doses_the_peritoneal_compartment_of_the_rat() -> None:
-    (event,) = protocols.ketamine_ip(dose="10 mg/kg", weight="300 g").events
+    (event,) = PROTOCOLS["ketamine_ip"](dose="10 mg/kg", weight="300 g").events
     assert event.amt == pytest.approx(10 * 0.3 * KETAMINE_BASE / KETAMINE_HCL, rel=1e-12)
     assert event.cmt == "ketamine_peritoneal" and event.dur == 0
 
 
 def test_molar_dose_converts_with_the_molar_mass_of_the_base() -> None:
-    (event,) = protocols.ketamine_iv(dose="100 umol", duration="10 min").events
+    (event,) = PROTOCOLS["ketamine_iv"](dose="100 umol", duration="10 min").events
     assert event.amt == pytest.approx(100e-6 * KETAMINE_BASE * 1e3, rel=1e-12)
 
 
@@ -52,36 +54,44 @@ def test_molar_dose_converts_with_the_molar_mass_of_the_base() -> None:
 )
 def test_bad_protocol_input_names_the_field(kwargs: dict, error: type, field: str) -> None:
     with pytest.raises(error, match=field):
-        protocols.ketamine_iv(**kwargs)
+        PROTOCOLS["ketamine_iv"](**kwargs)
 
 
 def test_route_missing_for_a_species_is_an_error() -> None:
     with pytest.raises(trdlab.DoseError, match="no route 'ip' in the human model"):
-        protocols.ketamine_ip(species="human")
+        constructors.bolus("ketamine", dose="10 mg/kg", weight="70 kg", route="ip", species="human")
+    with pytest.raises(trdlab.DoseError, match="not defined for species 'human'"):
+        PROTOCOLS["ketamine_ip"](species="human")
 
 
-DRUGS = """
-[testdrug]
+COMPOUND = """
+name = "testdrug"
+title = "Test drug"
+role = "candidate"
+description = "a compound file written by a user"
 molar_mass = "300 g/mol"
-salts = { hydrobromide = 380.9 }
-amount_unit = "mg"
-source = "assumed"
-[testdrug.targets]
-human = { oral = "gut" }
+salts = { hydrobromide = "380.9 g/mol" }
+source = "zarate2006"
+routes = { human = ["oral"] }
+[pk.human]
+clearance = { value = 10, unit = "L/h", assumed = "test" }
+volume = { value = 100, unit = "L", assumed = "test" }
+absorption_rate = { value = 1, unit = "1/h", assumed = "test" }
+bioavailability = { value = 0.5, unit = "dimensionless", assumed = "test" }
+unbound_fraction = { value = 0.5, unit = "dimensionless", assumed = "test" }
+brain_partition = { value = 1, unit = "dimensionless", assumed = "test" }
 """
 
 
-def test_daily_oral_is_one_record_with_additional_doses_every_24_h(tmp_path) -> None:
-    path = tmp_path / "drugs.toml"
-    path.write_text(DRUGS)
-    regimen = protocols.daily_oral("testdrug", "20 mg", days=28, salt="hydrobromide", drugs=path)
+def test_oral_course_is_one_record_with_additional_doses_every_24_h(tmp_path) -> None:
+    path = tmp_path / "testdrug.toml"
+    path.write_text(COMPOUND)
+    regimen = constructors.oral_course(load_compound(path), dose="20 mg", count=28, salt="hydrobromide")
     (event,) = regimen.events
-    assert (event.ii, event.addl, event.cmt) == (24.0, 27, "gut")
+    assert (event.ii, event.addl, event.cmt) == (24.0, 27, "testdrug_depot")
     assert event.amt == pytest.approx(20 * 300 / 380.9, rel=1e-12)
 
 
-def test_unknown_drug_lists_the_known_ones(tmp_path) -> None:
-    path = tmp_path / "drugs.toml"
-    path.write_text(DRUGS)
-    with pytest.raises(trdlab.DoseError, match="testdrug"):
-        protocols.daily_oral("fluoxetine", "20 mg", drugs=path)
+def test_unknown_compound_lists_the_known_ones() -> None:
+    with pytest.raises(trdlab.DoseError, match="ketamine"):
+        constructors.oral_course("fluoxetine", dose="20 mg")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from trdlab.dosing.clinical_protocols import administrations
+from trdlab.dosing.constructors import administrations
 from trdlab.errors import DoseError, TrialError
 from trdlab.model.library import default_root
 from trdlab.trials.design import (
@@ -22,7 +22,7 @@ from trdlab.trials.regimens import arm_regimen, background_regimen, sequence_reg
 
 KETAMINE_BASE, KETAMINE_HCL = 237.73, 274.19  # g/mol
 SCOPOLAMINE_BASE, SCOPOLAMINE_HBR_3H2O = 303.35, 438.31
-LITHIUM, LITHIUM_CARBONATE_PER_LI = 6.94, 36.95  # g/mol Li; g Li2CO3 per mol Li (73.89 / 2, drugs.toml)
+LITHIUM, LITHIUM_CARBONATE_PER_LI = 6.94, 36.95  # g/mol Li; g Li2CO3 per mol Li (73.89 / 2, compounds/lithium.toml)
 
 
 @pytest.mark.parametrize("name", ["zarate2006", "drevets2010", "stard_level1"])

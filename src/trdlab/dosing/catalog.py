@@ -1,104 +1,116 @@
-"""The named protocols, by the name the CLI, the experiments and the trial designs use.
+"""The named protocols (``library/protocols.toml``), by the name the CLI, experiments and trial designs use.
 
-``PROTOCOLS`` maps a name to the function that builds its :class:`Regimen`; ``PROTOCOL_INFO``
-describes each one (drug, route, role in a trial, species sets, defaults, source) so trial designs
-and reports can reason about protocols without calling them. The clinical (human trial) protocols
-share one keyword interface (``dose, duration, weight, start, every, count``): see
-:mod:`trdlab.dosing.clinical_protocols`.
+A protocol is data: a compound, a route, species sets, a role in a trial, defaults and a source,
+built by one generic constructor of :mod:`trdlab.dosing.constructors`. ``PROTOCOLS[name]`` is a
+:class:`Protocol` (call it with options to get a :class:`Regimen`); ``PROTOCOL_INFO`` is the same
+mapping, kept under its old name for code that only reads the metadata.
+
+Example::
+
+    PROTOCOLS["ketamine_iv"](dose="0.5 mg/kg", weight="80 kg")
 """
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
-from typing import Callable, Literal
+from typing import Any, Callable, Literal
 
-from trdlab.dosing import clinical_protocols, magnesium_protocols, protocols
+from trdlab.dosing import constructors
 from trdlab.dosing.regimen import Regimen
+from trdlab.errors import DoseError
+from trdlab.model.library import default_root
 
 Route = Literal["iv", "oral", "ip", "water", "diet", "condition"]
 Role = Literal["active", "placebo", "active_placebo", "background", "condition"]
+ROLES: tuple[str, ...] = ("active", "placebo", "active_placebo", "background", "condition")
+
+_DRUG_OPTIONS = ("dose", "weight", "start", "every", "count", "salt")
+CONSTRUCTORS: dict[str, tuple[Callable[..., Regimen], tuple[str, ...], bool]] = {
+    "infusion": (constructors.infusion, ("dose", "duration", *_DRUG_OPTIONS[1:]), True),
+    "bolus": (constructors.bolus, _DRUG_OPTIONS, True),
+    "oral_course": (constructors.oral_course, _DRUG_OPTIONS, True),
+    "placebo": (constructors.placebo, ("dose", "duration", "weight", "start", "every", "count"), False),
+    "drinking_water": (constructors.drinking_water, ("dose", "days", "weight", "salt", "start"), True),
+    "diet": (constructors.diet, ("fraction_of_requirement", "days", "start", "condition"), False),
+    "stress_sessions": (constructors.stress_sessions, ("days", "start", "condition"), False),
+}
+"""Constructor name -> (function, its options besides ``species``, whether it takes a compound and route)."""
 
 
 @dataclass(frozen=True)
-class ProtocolInfo:
-    """What a named protocol gives: drug, route, role, species sets, defaults and source (bib key)."""
+class Protocol:
+    """One named protocol: call it with options (and ``species``) for its :class:`Regimen`."""
 
     name: str
+    constructor: str
     drug: str | None
-    route: Route
-    role: Role
+    route: str
+    role: str
     species: tuple[str, ...]
-    default_dose: str | None
-    default_duration: str | None
+    defaults: tuple[tuple[str, Any], ...]
     description: str
     source: str
+
+    @property
+    def options(self) -> tuple[str, ...]:
+        """The options the protocol takes besides ``species`` (a placebo infusion also ``duration``)."""
+        names = CONSTRUCTORS[self.constructor][1]
+        if self.constructor == "placebo" and "duration" not in dict(self.defaults):
+            names = tuple(n for n in names if n != "duration")
+        return names
+
+    @property
+    def default_dose(self) -> str | None:
+        return dict(self.defaults).get("dose")
+
+    @property
+    def default_duration(self) -> str | None:
+        return dict(self.defaults).get("duration")
 
     @property
     def is_infusion(self) -> bool:
         """True when the protocol is an i.v. infusion (it takes ``duration``)."""
         return self.route == "iv"
 
+    def __call__(self, **options: Any) -> Regimen:
+        unknown = sorted(set(options) - set(self.options) - {"species"})
+        if unknown:
+            raise DoseError(f"{unknown[0]!r} is not an option of protocol {self.name!r}; options: "
+                            f"{', '.join(self.options)}, species")
+        arguments = {**dict(self.defaults), **{k: v for k, v in options.items()}}
+        species = arguments.get("species", "human")
+        if species not in self.species:
+            raise DoseError(f"protocol {self.name!r} is not defined for species {species!r}; it is for "
+                            f"{', '.join(self.species)}")
+        function, _, takes_drug = CONSTRUCTORS[self.constructor]
+        if takes_drug:
+            return function(self.drug, route=self.route, **arguments)
+        return function(**arguments)
 
-PROTOCOLS: dict[str, Callable[..., Regimen]] = {
-    "ketamine_iv": clinical_protocols.ketamine_iv,
-    "ketamine_ip": protocols.ketamine_ip,
-    "chronic_unpredictable_stress": protocols.chronic_unpredictable_stress,
-    "mg_diet": magnesium_protocols.mg_diet,
-    "mg_threonate_water": magnesium_protocols.mg_threonate_water,
-    "mg_chloride_water": magnesium_protocols.mg_chloride_water,
-    "saline_iv": clinical_protocols.saline_iv,
-    "midazolam_iv": clinical_protocols.midazolam_iv,
-    "scopolamine_iv": clinical_protocols.scopolamine_iv,
-    "citalopram_oral": clinical_protocols.citalopram_oral,
-    "placebo_oral": clinical_protocols.placebo_oral,
-    "lithium": clinical_protocols.lithium,
-    "valproate": clinical_protocols.valproate,
-}
+
+def _load() -> dict[str, Protocol]:
+    data = tomllib.loads((default_root() / "protocols.toml").read_text(encoding="utf-8"))
+    out = {}
+    for name, entry in data.items():
+        constructor = entry["constructor"]
+        if constructor not in CONSTRUCTORS:
+            raise DoseError(f"protocols.toml [{name}]: constructor {constructor!r} is unknown; use one of "
+                            f"{', '.join(CONSTRUCTORS)}")
+        if entry["role"] not in ROLES:
+            raise DoseError(f"protocols.toml [{name}]: role {entry['role']!r} is unknown; use one of {', '.join(ROLES)}")
+        route = entry.get("route", {"diet": "diet", "stress_sessions": "condition"}.get(constructor, ""))
+        out[name] = Protocol(name, constructor, entry.get("compound"), route, entry["role"], tuple(entry["species"]),
+                             tuple(sorted(entry.get("defaults", {}).items())), entry["description"], entry["source"])
+    return out
+
+
+PROTOCOLS: dict[str, Protocol] = _load()
 """Every named protocol; each takes ``species`` and ``start`` plus its own options."""
-
-_ALL = ("human", "rat", "mouse")
-_RODENT = ("rat", "mouse")
-_HUMAN = ("human",)
-
-PROTOCOL_INFO: dict[str, ProtocolInfo] = {
-    info.name: info
-    for info in (
-        ProtocolInfo("ketamine_iv", "ketamine", "iv", "active", _ALL, "0.5 mg/kg", "40 min",
-                     "ketamine hydrochloride i.v. infusion; count/every repeat it", "zarate2006"),
-        ProtocolInfo("ketamine_ip", "ketamine", "ip", "active", _RODENT, "10 mg/kg", None,
-                     "ketamine hydrochloride i.p. injection in rodents", "li2010"),
-        ProtocolInfo("chronic_unpredictable_stress", None, "condition", "condition", _ALL, None, None,
-                     "two stress sessions a day into the stress module for `days` days", "li2011"),
-        ProtocolInfo("mg_diet", None, "diet", "condition", _ALL, None, None,
-                     "diet giving a fraction of the Mg requirement (0.1 = Mg-deficient diet)", "sartori2012"),
-        ProtocolInfo("mg_threonate_water", "mg_threonate", "water", "active", _ALL, "50 mg/kg/day", None,
-                     "Mg-L-threonate in drinking water (elemental Mg per day)", "slutsky2010"),
-        ProtocolInfo("mg_chloride_water", "mg_chloride", "water", "active", _ALL, "50 mg/kg/day", None,
-                     "MgCl2 in drinking water (elemental Mg per day), the comparator of slutsky2010",
-                     "slutsky2010"),
-        ProtocolInfo("saline_iv", None, "iv", "placebo", _HUMAN, None, "40 min",
-                     "inert saline infusion: options checked, empty regimen", "zarate2006"),
-        ProtocolInfo("midazolam_iv", "midazolam", "iv", "active_placebo", _HUMAN, "0.045 mg/kg", "40 min",
-                     "midazolam i.v. infusion, the sedating active placebo of ketamine trials", "murrough2013"),
-        ProtocolInfo("scopolamine_iv", "scopolamine", "iv", "active", _HUMAN, "4 ug/kg", "15 min",
-                     "scopolamine hydrobromide i.v. infusion; sessions 3-5 days apart via count/every",
-                     "furey2006"),
-        ProtocolInfo("citalopram_oral", "citalopram", "oral", "active", _HUMAN, "40 mg", None,
-                     "citalopram once daily (STAR*D level 1: 20 mg titrated to a mean 41.8 mg/day)",
-                     "trivedi2006"),
-        ProtocolInfo("placebo_oral", None, "oral", "placebo", _HUMAN, None, None,
-                     "inert pill once daily: options checked, empty regimen", "trivedi2006"),
-        ProtocolInfo("lithium", "lithium", "oral", "background", _HUMAN, "900 mg", None,
-                     "lithium carbonate once daily; 900 mg/day -> mean serum ~0.7 mM", "grandjean2009"),
-        ProtocolInfo("valproate", "valproate", "oral", "background", _HUMAN, "1000 mg", None,
-                     "valproate once daily; 1000 mg/day -> mean plasma ~85 ug/mL; no mechanism link yet",
-                     "zaccara1988"),
-    )
-}
-"""Metadata of every entry of :data:`PROTOCOLS` (same keys)."""
+PROTOCOL_INFO = PROTOCOLS
+"""The same mapping (metadata readers: drug, route, role, species, defaults, source)."""
 
 CLINICAL_PROTOCOLS: tuple[str, ...] = tuple(
-    name for name, info in PROTOCOL_INFO.items()
-    if "human" in info.species and info.route in ("iv", "oral")
+    name for name, info in PROTOCOLS.items() if "human" in info.species and info.route in ("iv", "oral")
 )
 """Protocols with the clinical keyword interface, usable in trial designs (human, i.v. or oral)."""

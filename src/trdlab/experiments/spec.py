@@ -38,7 +38,7 @@ experiments live in ``experiments/library/*.toml`` (one file per ledger section,
 
 A dose is ``{protocol = NAME, <options of catalog.PROTOCOLS[NAME]>, at}`` or a generic
 ``{drug, route, dose, at, [weight], [salt], [duration], [every, count]}`` built with
-:func:`trdlab.dosing.protocols.bolus` (or ``infusion`` when ``duration`` is given). ``at``
+:func:`trdlab.dosing.constructors.bolus` (or ``infusion`` when ``duration`` is given). ``at``
 shifts the dose and may be negative (pretreatment): every arm of the experiment is then
 simulated from the earliest dose time of any arm, so all arms share one start and one grid,
 and reported times stay relative to t = 0 (the main dose).
@@ -60,14 +60,13 @@ model by the runner.
 
 from __future__ import annotations
 
-import inspect
 import math
 from dataclasses import dataclass
 from typing import Callable, Literal, get_args
 
 import numpy as np
 
-from trdlab.dosing import catalog, protocols
+from trdlab.dosing import catalog, constructors
 from trdlab.dosing.regimen import Regimen
 from trdlab.errors import ExperimentError, TrdlabError
 from trdlab.model.units import parse
@@ -125,7 +124,7 @@ class Dose:
                 raise fail(f"{where}.protocol",
                            f"unknown protocol {name!r}; use one of {', '.join(catalog.PROTOCOLS)}")
             options = {k: v for k, v in row.items() if k not in ("protocol", "at")}
-            allowed = set(inspect.signature(catalog.PROTOCOLS[name]).parameters) - {"species", "start"}
+            allowed = set(catalog.PROTOCOLS[name].options) - {"start"}
             if set(options) - allowed:
                 raise fail(f"{where}.{sorted(set(options) - allowed)[0]}",
                            f"not an option of protocol {name!r}; options: {', '.join(sorted(allowed))}, at")
@@ -162,11 +161,11 @@ class Dose:
             assert self.drug is not None
             count = int(options.pop("count", 1))  # type: ignore[call-overload]
             if "duration" not in options:
-                base = protocols.bolus(self.drug, species=species, count=count, **options)  # type: ignore[arg-type]
+                base = constructors.bolus(self.drug, species=species, count=count, **options)  # type: ignore[arg-type]
             else:
                 every = options.pop("every", None)
-                one = protocols.infusion(self.drug, species=species, **options)  # type: ignore[arg-type]
-                gap = protocols.hours(str(every), "every") if count > 1 else 0.0
+                one = constructors.infusion(self.drug, species=species, **options)  # type: ignore[arg-type]
+                gap = constructors.hours(str(every), "every") if count > 1 else 0.0
                 base = Regimen()
                 for index in range(count):
                     base = base + one.shifted(index * gap)

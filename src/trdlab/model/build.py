@@ -12,14 +12,17 @@ a pure function of the library files (no dates, ids in file order), so its sha25
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
 from pathlib import Path
+from typing import Sequence
 
 import antimony
 import libsbml
 
-from trdlab.errors import ModelError, UnitError
+from trdlab.compounds.catalogue import Compound, load_compound
+from trdlab.compounds.compose import Generated, compound_module, sums_module
+from trdlab.errors import ModelError, TrdlabError, UnitError
 from trdlab.model import units
 from trdlab.model.library import (
     Issue,
@@ -41,14 +44,20 @@ class Composition:
     species_set: SpeciesSet
     sbml: str | None
     issues: tuple[Issue, ...]
+    compounds: tuple[str, ...] = ()
+    """Names of the generated compounds composed in."""
 
 
-def build_model(species: SpeciesName, *, root: Path | str | None = None) -> Model:
+def build_model(species: SpeciesName, *, root: Path | str | None = None,
+                compounds: Sequence[str | Compound] = ()) -> Model:
     """Build the trdlab model of ``species`` (``"human"``, ``"rat"`` or ``"mouse"``).
 
     Args:
         species: the species set in ``species.toml``.
         root: library folder; default the packaged ``trdlab/library``.
+        compounds: catalogue compounds (names) or loaded compound files whose PK the build
+            generates (:mod:`trdlab.compounds.compose`); compounds with hand-written modules are
+            already part of their species and are ignored here.
 
     Returns:
         The :class:`Model` (time in hours, amounts in mg free base) with ``dosing`` and ``units``
@@ -57,7 +66,7 @@ def build_model(species: SpeciesName, *, root: Path | str | None = None) -> Mode
     Raises:
         ModelError: unknown species, or any issue in the modules or tables (all are listed).
     """
-    composition = compose(species, root=root)
+    composition = compose(species, root=root, compounds=compounds)
     if composition.issues or composition.sbml is None:
         listing = "\n  ".join(str(i) for i in composition.issues)
         raise ModelError(
@@ -68,11 +77,11 @@ def build_model(species: SpeciesName, *, root: Path | str | None = None) -> Mode
         composition.sbml,
         dosing=composition.species_set.dosing,
         units=dict(composition.species_set.observables),
-        origin=f"trdlab library ({species})",
+        origin=f"trdlab library ({species}{''.join(' + ' + c for c in composition.compounds)})",
     )
 
 
-def compose(species: str, *, root: Path | str | None = None) -> Composition:
+def compose(species: str, *, root: Path | str | None = None, compounds: Sequence[str | Compound] = ()) -> Composition:
     """Compose a species set into SBML, collecting every issue instead of stopping at the first."""
     species_set = load_species_set(species, root)
     issues: list[Issue] = []
@@ -82,6 +91,14 @@ def compose(species: str, *, root: Path | str | None = None) -> Composition:
             texts.append(f"// ---- module {name} ----\n{read_module(name, root)}")
         except ModelError as exc:
             issues.append(Issue("species.toml", f"{species}.modules", str(exc), "add the module or remove it"))
+    generated, compound_issues = _generated(species, compounds)
+    issues.extend(compound_issues)
+    texts += [g.text for g in generated] + [sums_module(generated)]
+    species_set = replace(
+        species_set,
+        dosing=species_set.dosing + tuple(d for g in generated for d in g.dosing),
+        observables=tuple(sorted(species_set.observables + tuple(o for g in generated for o in g.observables))),
+    )
     model_id = f"trdlab_{species}"
     source = f"model {model_id}()\n" + "\n".join(texts) + "\nend\n"
     antimony.clearPreviousLoads()
@@ -94,13 +111,45 @@ def compose(species: str, *, root: Path | str | None = None) -> Composition:
     sbml_model = document.getModel()
     rows, table_issues = load_parameters(species_set, root)
     issues.extend(table_issues)
+    for row in (r for g in generated for r in g.rows):
+        if row.name in rows:
+            issues.append(Issue(f"{row.table}", row.name, f"also a row of parameters/{rows[row.name].table}.toml",
+                                "rename the compound (its rows are named <compound>_<quantity>)"))
+        rows[row.name] = row
     references = load_references(root)
     issues.extend(_provenance_issues(rows.values(), references))
     issues.extend(_apply_rows(sbml_model, species, rows, references, species_set.body_weight))
     issues.extend(_interface_issues(sbml_model, species_set))
     if not any(i.field == "unit" for i in issues):
         issues.extend(_consistency_issues(document, species))
-    return Composition(species_set, libsbml.writeSBMLToString(document), tuple(issues))
+    return Composition(species_set, libsbml.writeSBMLToString(document), tuple(issues),
+                       tuple(g_name for g_name in _names(compounds, generated)))
+
+
+def _generated(species: str, compounds: Sequence[str | Compound]) -> tuple[tuple[Generated, ...], list[Issue]]:
+    """The generated modules of the compounds with ``pk`` for ``species`` (others are ignored)."""
+    out: list[Generated] = []
+    issues: list[Issue] = []
+    seen: set[str] = set()
+    for item in compounds:
+        try:
+            compound = load_compound(item) if isinstance(item, (str, Path)) else item
+        except TrdlabError as exc:
+            issues.append(Issue("compounds", str(item), str(exc), "fix the compound file or the name"))
+            continue
+        if not compound.generated or compound.name in seen:
+            continue
+        if species not in compound.spec.pk:
+            issues.append(Issue(f"compound {compound.name}", f"pk.{species}",
+                                f"the compound has no {species} PK", f"add [pk.{species}] or use another species"))
+            continue
+        seen.add(compound.name)
+        out.append(compound_module(compound, species))
+    return tuple(out), issues
+
+
+def _names(compounds: Sequence[str | Compound], generated: tuple[Generated, ...]) -> list[str]:
+    return [g.dosing[0].removesuffix("_central") for g in generated]
 
 
 def _provenance_issues(rows: object, references: dict[str, str | None]) -> list[Issue]:

@@ -8,7 +8,8 @@ The library is data (``src/trdlab/library`` by default; any folder with the same
 - ``parameters/<name>.toml``: one table per ``[name]`` with ``value``, ``unit``, ``description``
   and ``source`` + ``derivation`` (a key of ``references.bib``) or ``assumed``; optional
   ``reference_weight`` + ``allometric_exponent`` and variability (``cv``, ``distribution``);
-- ``references.bib``: BibTeX; ``drugs.toml``: molar masses, salts and dosing targets.
+- ``references.bib``: BibTeX; ``compounds/<name>.toml``: the compound catalogue (:mod:`trdlab.compounds`);
+  ``protocols.toml``: the named dosing protocols; ``targets.toml``: the target slots.
 
 Loading never raises on the content of a row; :func:`trdlab.model.validate.validate` reports it.
 """
@@ -347,11 +348,6 @@ def load_references(root: Path | str | None = None) -> dict[str, str | None]:
         doi = fields.get("doi")
         refs[entry.key] = (str(doi).strip() or None) if doi is not None else None
     return refs
-
-
-def load_drugs(root: Path | str | None = None) -> dict[str, object]:
-    """The content of ``drugs.toml`` (molar masses, salts, amount unit, dosing targets)."""
-    return _read_toml(_root(root) / "drugs.toml")
 
 
 def parameter_table_markdown(species: str, root: Path | str | None = None) -> str:

@@ -3,8 +3,9 @@
 Checks, for every species set of ``species.toml``: rows without ``source`` or ``assumed``,
 bib keys missing from ``references.bib``, units pint cannot parse, units not convertible to the
 unit the module declares, table rows the composed model does not use, module parameters without
-a row, dosing/observable ids, and libsbml consistency errors of the built SBML. Also checks that
-``drugs.toml`` targets are dosing species of their species set.
+a row, dosing/observable ids, and libsbml consistency errors of the built SBML. Also checks every
+compound file of ``compounds/`` (:mod:`trdlab.compounds`): its problems, routes that dose a species
+of the model, and that a generated compound builds into each species it has PK for.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from trdlab.model.build import compose
 from trdlab.model.library import (
     Issue,
     default_root,
-    load_drugs,
     load_references,
     load_species_set,
     species_names,
@@ -45,7 +45,7 @@ def validate(root: Path | str | None = None) -> list[Issue]:
             issues.extend(compose(species, root=root).issues)
         except ModelError as exc:
             issues.append(Issue("species.toml", species, str(exc), "fix the species entry"))
-    issues.extend(_drug_issues(root, names))
+    issues.extend(_compound_issues(root, names))
     issues.extend(_bib_issues(root))
     unique: dict[Issue, None] = dict.fromkeys(issues)
     return list(unique)
@@ -68,28 +68,30 @@ def _bib_issues(root: Path | str | None) -> list[Issue]:
     ]
 
 
-def _drug_issues(root: Path | str | None, names: tuple[str, ...]) -> list[Issue]:
-    try:
-        drugs = load_drugs(root)
-    except ModelError as exc:
-        return [Issue("drugs.toml", "file", str(exc), "create drugs.toml")]
+def _compound_issues(root: Path | str | None, names: tuple[str, ...]) -> list[Issue]:
+    """Every problem of the compound files, routes that dose no species, generated PK that does not build."""
+    from trdlab.compounds.catalogue import compound_problems, load_compound
+
+    folder = (Path(root) if root is not None else default_root()) / "compounds"
     issues: list[Issue] = []
-    for drug, entry in drugs.items():
-        if not isinstance(entry, dict):
+    for path in sorted(folder.glob("*.toml")):
+        where = f"compounds/{path.name}"
+        found = compound_problems(path)
+        issues += [Issue(where, "compound", problem, "see `trdlab compound validate`") for problem in found]
+        if found:
             continue
-        for key in ("molar_mass", "amount_unit", "source", "targets"):
-            if key not in entry:
-                issues.append(Issue(f"drugs.toml:[{drug}]", key, "missing key", f"add {key}"))
-        targets = entry.get("targets", {})
-        for species, routes in (targets.items() if isinstance(targets, dict) else ()):
+        item = load_compound(path)
+        for species, routes in item.spec.routes.items():
             if species not in names:
-                issues.append(Issue(f"drugs.toml:[{drug}.targets]", species, "unknown species set",
-                                    f"use one of {', '.join(names)}"))
+                issues.append(Issue(where, f"routes.{species}", "unknown species set", f"use one of {', '.join(names)}"))
+                continue
+            if item.generated:
+                issues.extend(compose(species, root=root, compounds=(item,)).issues)
                 continue
             dosing = load_species_set(species, root).dosing
-            for route, target in routes.items():
+            for route, target in routes.items():  # type: ignore[union-attr]
                 if target not in dosing:
-                    issues.append(Issue(f"drugs.toml:[{drug}.targets]", f"{species}.{route}",
+                    issues.append(Issue(where, f"routes.{species}.{route}",
                                         f"target {target!r} is not a dosing species of {species}",
                                         f"use one of {', '.join(dosing)}"))
     return issues

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from trdlab import __version__
-from trdlab.dosing import catalog, protocols
+from trdlab.dosing import catalog, constructors
 from trdlab.atomic import output_folder
 from trdlab.experiments.ledger import load_ledger
 from trdlab.experiments.loading import load_experiments
@@ -231,7 +231,7 @@ def _experiment_figure(outcome: ExperimentOutcome, path: Path) -> Path:
     spec = outcome.experiment
     assert spec is not None
     names = spec.figure.observables
-    end = protocols.hours(spec.figure.until, "until")
+    end = constructors.hours(spec.figure.until, "until")
     fig, axes = plt.subplots(1, len(names), figsize=(5.2 * len(names), 3.8), squeeze=False)
     for ax, name in zip(axes[0], names):
         for arm, result in outcome.results.items():

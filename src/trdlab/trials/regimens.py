@@ -13,8 +13,8 @@ from dataclasses import replace
 from typing import Sequence
 
 from trdlab.dosing.catalog import PROTOCOL_INFO, PROTOCOLS
-from trdlab.dosing.clinical_protocols import ORAL_INTERVAL
-from trdlab.dosing.protocols import hours
+from trdlab.dosing.constructors import ORAL_INTERVAL
+from trdlab.dosing.constructors import hours
 from trdlab.dosing.regimen import Regimen
 from trdlab.errors import DoseError, TrialError
 from trdlab.trials.design import Arm, RegimenEntry, TrialDesign

@@ -15,7 +15,7 @@ from typing import Literal
 
 from trdlab.clinical.scales import load_scale
 from trdlab.dosing.catalog import PROTOCOL_INFO
-from trdlab.dosing.clinical_protocols import ORAL_INTERVAL
+from trdlab.dosing.constructors import ORAL_INTERVAL
 from trdlab.errors import TrialError
 from trdlab.model.units import parse
 
