@@ -189,6 +189,69 @@ def protocols() -> None:
     out.print(table)
 
 
+@app.command()
+def compounds() -> None:
+    """List the compound catalogue: role, targets, routes per species, and whether the build generates its PK."""
+    from trdlab.compounds.catalogue import catalogue
+
+    items = catalogue()
+    table = Table(title=f"{len(items)} compound(s) (library/compounds)")
+    for header in ("compound", "role", "targets", "routes", "PK"):
+        table.add_column(header)
+    for name, item in items.items():
+        routes = "; ".join(f"{s}: {', '.join(item.routes(s))}" for s in item.spec.routes)
+        table.add_row(name, item.spec.role, ", ".join(item.spec.targets) or "-", routes or "-",
+                      "generated" if item.generated else ("module" if item.spec.modules else "-"))
+    out.print(table)
+
+
+compound_app = typer.Typer(no_args_is_help=True, help="Compound files.")
+app.add_typer(compound_app, name="compound")
+
+
+@compound_app.command("validate")
+def compound_validate(path: Path = typer.Argument(..., help="a compound .toml file")) -> None:
+    """List every problem of a compound file at once (exit 1 if there is any)."""
+    from trdlab.compounds.catalogue import compound_problems
+
+    found = compound_problems(path)
+    for line in found:
+        out.print(line, highlight=False)
+    if found:
+        raise typer.Exit(1)
+    out.print(f"{path}: valid compound file")
+
+
+@app.command()
+def screen(
+    compound: list[str] = typer.Argument(..., help="catalogue names or compound .toml files"),
+    doses: Optional[list[str]] = typer.Option(None, "--doses", help="rat doses with unit, e.g. --doses '3 mg/kg' --doses '10 mg/kg'"),
+    out_dir: Path = typer.Option(..., "--out", help="folder for screen.parquet, summary.csv and report.md (must not exist)"),
+    allow: bool = typer.Option(False, "--allow", help="screen doses outside the compound's stated range"),
+    workers: int = typer.Option(1, "--workers", help="local processes (one task per compound and dose)"),
+    references: bool = typer.Option(True, "--references/--no-references", help="add ketamine, scopolamine, memantine"),
+    trial_n: int = typer.Option(100, "--trial-n", help="subjects of the battery's virtual trial per compound (0: none)"),
+    seed: int = typer.Option(2013, "--seed", help="seed of the virtual trials (the same patients for every compound)"),
+) -> None:
+    """Run the standard screening battery (rat and human) for compounds, next to the references."""
+    from trdlab.atomic import output_folder
+    from trdlab.compounds import screen as battery
+
+    if out_dir.exists():
+        raise _usage(f"--out {out_dir} already exists; choose a new folder")
+    tasks = battery.plan(compound, doses or (), allow=allow, references=references)  # bad input stops here
+    with out.status(f"screening {len(tasks)} compound-dose task(s)"):
+        table = battery.screen(compound, doses or (), allow=allow, workers=workers, references=references,
+                               trial_n=trial_n, seed=seed)
+    loaded = list({t.compound.name: t.compound for t in tasks}.values())
+    with output_folder(out_dir, overwrite=False, what="screen folder") as staging:
+        table.to_parquet(staging / "screen.parquet", index=False)
+        battery.summary(table).to_csv(staging / "summary.csv", index=False)
+        (staging / "report.md").write_text(battery.report_markdown(table, loaded), encoding="utf-8")
+    errors = int((table.error != "").sum())
+    out.print(f"wrote {out_dir}/screen.parquet, summary.csv and report.md ({len(table)} rows, {errors} failed)")
+
+
 trial_app = typer.Typer(no_args_is_help=True, help="Virtual clinical trials.")
 app.add_typer(trial_app, name="trial")
 
@@ -301,7 +364,9 @@ def main() -> None:
     from trdlab.errors import TrdlabError
 
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # click returns (not raises) the code of typer.Exit here
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except (TrdlabError, ValueError, OSError, KeyError) as exc:

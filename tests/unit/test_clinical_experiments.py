@@ -13,6 +13,7 @@ from trdlab.experiments.runner import run_experiments
 from trdlab.trials.calibrate import calibrate, fitted_transforms, load_targets, parameters_toml
 
 CLINICAL = [f"C0{i}" for i in range(1, 8)]
+TRIALS = [*CLINICAL, "D01"]  # the drug-development adjunct trial (a prediction) is a cohort experiment too
 
 
 def _clinical():
@@ -22,15 +23,15 @@ def _clinical():
 def test_every_clinical_experiment_is_a_ledger_claim_with_checks() -> None:
     ledger = {c.id for c in load_ledger()}
     experiments = _clinical()
-    assert {e.id for e in experiments} == set(CLINICAL)
+    assert {e.id for e in experiments} == set(TRIALS)
     assert all(e.id in ledger and e.checks for e in experiments)
     # the packaged verdicts are judged on cohorts of a useful size
     assert min(c.n for e in experiments for c in e.cohorts) >= 100
 
 
 def test_every_clinical_experiment_runs_at_small_size() -> None:
-    outcomes = run_experiments(CLINICAL, trial_n=24)
-    assert [o.id for o in outcomes] == CLINICAL
+    outcomes = run_experiments(TRIALS, trial_n=24)
+    assert [o.id for o in outcomes] == TRIALS
     errors = {o.id: o.reason for o in outcomes if o.status == "error"}
     assert not errors
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from trdlab.compounds.schema import PK_BOUNDS, PK_QUANTITIES, CompoundFile, RowRef, Value
+from trdlab.compounds.schema import PK_BOUNDS, PK_QUANTITIES, SPECIES_SETS, CompoundFile, RowRef, Value
 from trdlab.compounds.targets import TargetSlot, target_slots
 from trdlab.errors import CompoundError, DoseError, TrdlabError
 from trdlab.model.library import default_root, load_references
@@ -50,17 +50,17 @@ class Compound:
 
     def routes(self, species: str) -> tuple[str, ...]:
         """The routes the compound can be given by in ``species``."""
-        return tuple(self.spec.routes.get(species, ()))  # type: ignore[call-overload]
+        return tuple(self.spec.routes.get(species, ()))
 
     def target(self, species: str, route: str) -> str:
         """The model species a dose by ``route`` goes into, in ``species``'s model."""
-        routes = self.spec.routes.get(species)  # type: ignore[call-overload]
+        routes = self.spec.routes.get(species)
         if routes is None or route not in routes:
             known = ", ".join(self.routes(species)) or "(none)"
             raise DoseError(f"compound {self.name!r} has no route {route!r} in the {species} model; "
                             f"available routes: {known}")
         if isinstance(routes, dict):
-            return str(routes[route])
+            return {str(k): str(v) for k, v in routes.items()}[route]
         return f"{self.name}_central" if route in ("iv", "icv") else f"{self.name}_depot"
 
     def base_fraction(self, salt: str | None) -> float:
@@ -74,7 +74,7 @@ class Compound:
 
     def dose_range(self, species: str, route: str) -> tuple[str, str] | None:
         """The stated dose range for ``species`` and ``route`` (None when the file states none)."""
-        return self.spec.doses.get(species, {}).get(route)  # type: ignore[call-overload, arg-type]
+        return {str(k): v for k, v in self.spec.doses.get(species, {}).items()}.get(route)
 
 
 def _molar(text: str) -> float:
@@ -154,13 +154,43 @@ def _read(path: Path) -> tuple[CompoundFile | None, list[str]]:
     try:
         spec = CompoundFile.model_validate(raw)
     except ValidationError as exc:
-        return None, problems(exc, where)
+        found = problems(exc, where)
+        pruned = _pruned(raw, [error["loc"] for error in exc.errors(include_url=False)])
+        try:  # the parts that are well formed are still checked for meaning (every problem at once)
+            found += _meaning(CompoundFile.model_validate(pruned), where)
+        except ValidationError:
+            pass
+        return None, found
     return spec, _meaning(spec, where)
+
+
+def _pruned(raw: dict, locations: list[tuple[int | str, ...]]) -> dict:
+    """``raw`` without the entries at ``locations`` (the parts pydantic rejected), as a deep copy."""
+    import copy
+
+    out = copy.deepcopy(raw)
+    for loc in locations:
+        node: object = out
+        for key in loc[:-1]:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, dict) and loc and loc[-1] in node:
+            del node[loc[-1]]
+        elif isinstance(node, dict) and len(loc) >= 2:  # a union member failed: drop the whole entry
+            parent: object = out
+            for key in loc[:-2]:
+                parent = parent.get(key) if isinstance(parent, dict) else None
+            if isinstance(parent, dict):
+                parent.pop(loc[-2], None)
+    return out
 
 
 def _meaning(spec: CompoundFile, where: str) -> list[str]:
     """Problems of meaning (structure already valid)."""
     issues: list[str] = []
+    for table in ("routes", "doses", "pk"):
+        for species in getattr(spec, table):
+            if species not in SPECIES_SETS:
+                issues.append(f"{where}: {table}.{species}: unknown species set; use one of {', '.join(SPECIES_SETS)}")
     references = load_references()
     issues += _identity(spec, where)
     if spec.source not in references:
@@ -206,14 +236,15 @@ def _value(item: Value, unit: str, field: str, references: dict[str, str | None]
            bounds: tuple[float, float] | None) -> list[str]:
     """Problems of one sourced value: unit convertible to ``unit``, provenance, bounds."""
     issues = []
+    converted: float | None = None
     try:
-        parse(item.unit).to(unit)
         converted = float((item.value * parse(item.unit)).to(unit).magnitude)
     except Exception as exc:  # noqa: BLE001 - pint raises several types
-        return [f"{field}.unit: {item.unit!r} is not convertible to {unit} ({type(exc).__name__}); state it in {unit}"]
+        issues.append(f"{field}.unit: {item.unit!r} is not convertible to {unit} ({type(exc).__name__}); state it in {unit}")
     low, high = bounds if bounds is not None else (0.0, math.inf)
-    if not (low <= converted <= high) or (bounds is None and converted <= 0):
-        span = f"in [{low:g}, {high:g}]" if bounds is not None else "positive"
+    positive = low == 0 and high == math.inf
+    if converted is not None and (not (low <= converted <= high) or (positive and converted <= 0)):
+        span = "positive" if positive else f"in [{low:g}, {high:g}]"
         issues.append(f"{field}.value: {item.value!r} {item.unit} is impossible; it must be {span}")
     if item.source is None and item.assumed is None:
         issues.append(f"{field}: neither source nor assumed; add source = \"<bibkey>\" with derivation, "
@@ -266,6 +297,8 @@ def _pk_and_routes(spec: CompoundFile, where: str, references: dict[str, str | N
     issues = []
     for species, routes in spec.routes.items():
         field = f"{where}: routes.{species}"
+        if species not in SPECIES_SETS:
+            continue
         if spec.pk and isinstance(routes, dict):
             issues.append(f"{field}: a generated compound lists routes only, e.g. {species} = [\"oral\", \"iv\"]")
             continue
@@ -305,7 +338,7 @@ def _doses(spec: CompoundFile, where: str) -> list[str]:
     for species, routes in spec.doses.items():
         for route, (low, high) in routes.items():
             field = f"{where}: doses.{species}.{route}"
-            if route not in tuple(spec.routes.get(species, ())):  # type: ignore[call-overload]
+            if route not in tuple(spec.routes.get(species, ())):
                 issues.append(f"{field}: route {route!r} is not among routes.{species}; add it there or remove the range")
             try:
                 a, b = parse(low), parse(high)

@@ -50,7 +50,7 @@ def compound_module(compound: Compound, species: str) -> Generated:
     """The PK and target terms of ``compound`` in ``species``'s model (it must have ``pk.<species>``)."""
     c = compound.name
     spec = compound.spec
-    pk = spec.pk[species]  # type: ignore[index]
+    pk = spec.pk[species]
     table = f"compounds/{c}"
     routes = compound.routes(species)
     extravascular = any(r in EXTRAVASCULAR for r in routes)
@@ -62,11 +62,11 @@ def compound_module(compound: Compound, species: str) -> Generated:
                          source=spec.source, derivation=f"{spec.molar_mass} (active moiety)")]
     lines.append(f"{c}_molar_mass has gram_per_mole")
     names = {"volume": f"{c}_central_volume", "peripheral_volume": f"{c}_peripheral_volume"}
-    for quantity, item in pk.items():
-        unit, description = PK_QUANTITIES[quantity]
-        symbol = names.get(quantity, f"{c}_{quantity}")
-        rows.append(_row(symbol, table, item, f"{c}: {description}"))
-        if quantity not in names:
+    for pk_name, pk_value in pk.items():
+        unit, description = PK_QUANTITIES[pk_name]
+        symbol = names.get(pk_name, f"{c}_{pk_name}")
+        rows.append(_row(symbol, table, pk_value, f"{c}: {description}"))
+        if pk_name not in names:
             lines.append(f"{symbol} has {ANTIMONY_UNITS[unit]}")
     dosing = [f"{c}_central"]
     conc = f"{c}_central / {c}_central_volume"
@@ -98,9 +98,9 @@ def compound_module(compound: Compound, species: str) -> Generated:
         for q, quantity in slot.quantities.items():
             symbol = f"{c}_{slot_name}_{q}"
             symbols[q] = symbol
-            item = quantities.get(q)
-            if isinstance(item, Value):
-                rows.append(_row(symbol, table, item, f"{c}: {quantity.description}"))
+            given = quantities.get(q)
+            if isinstance(given, Value):
+                rows.append(_row(symbol, table, given, f"{c}: {quantity.description}"))
                 lines.append(f"{symbol} has {ANTIMONY_UNITS[quantity.unit]}")
         for q, quantity in slot.quantities.items():
             if q not in quantities and quantity.default is not None:

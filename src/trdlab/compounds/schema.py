@@ -32,7 +32,7 @@ from trdlab.schema import Strict
 
 Role = Literal["reference", "candidate", "comparator", "tool", "background", "supplement", "metabolite"]
 Route = Literal["iv", "ip", "oral", "sc", "icv", "water"]
-SpeciesSet = Literal["human", "rat", "mouse"]
+SPECIES_SETS: tuple[str, ...] = ("human", "rat", "mouse")
 ROUTES: tuple[str, ...] = ("iv", "ip", "oral", "sc", "icv", "water")
 PK_QUANTITIES = {
     "clearance": ("L/h", "systemic (plasma) clearance"),
@@ -83,8 +83,8 @@ class CompoundFile(Strict):
     amount_unit: Literal["mg"] = "mg"
     salts: dict[Name, Text] = {}
     modules: tuple[Name, ...] = ()
-    routes: dict[SpeciesSet, dict[Route, Name] | tuple[Route, ...]] = {}
-    doses: dict[SpeciesSet, dict[Route, tuple[Text, Text]]] = {}
-    pk: dict[SpeciesSet, dict[Name, Value]] = {}
+    routes: dict[Name, dict[Route, Name] | tuple[Route, ...]] = {}
+    doses: dict[Name, dict[Route, tuple[Text, Text]]] = {}
+    pk: dict[Name, dict[Name, Value]] = {}
     targets: dict[Name, dict[Name, Value | RowRef]] = {}
     notes: Text | None = None

@@ -45,7 +45,11 @@ class TargetSlot:
 
 
 def _bound(value: object) -> float:
-    return math.inf if value == "inf" else float(value)  # type: ignore[arg-type]
+    if value == "inf":
+        return math.inf
+    if not isinstance(value, (int, float)):
+        raise ValueError(f"bound {value!r} is not a number or 'inf'")
+    return float(value)
 
 
 @lru_cache(maxsize=1)
@@ -57,7 +61,7 @@ def target_slots() -> dict[str, TargetSlot]:
     try:
         for name, entry in data.items():
             quantities = {
-                q: SlotQuantity(q, spec["unit"], spec["description"], tuple(_bound(b) for b in spec["bounds"]),  # type: ignore[arg-type]
+                q: SlotQuantity(q, spec["unit"], spec["description"], (_bound(spec["bounds"][0]), _bound(spec["bounds"][1])),
                                 spec.get("default"), bool(spec.get("informational", False)))
                 for q, spec in entry["quantities"].items()
             }

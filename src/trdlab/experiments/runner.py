@@ -104,7 +104,7 @@ def run_experiment(
             checks = _run_trials(experiment, {} if cohorts is None else cohorts, trial_n,
                                  params or load_clinical_parameters())
         else:
-            model = _model(experiment.species, {} if models is None else models)
+            model = _model(experiment.species, {} if models is None else models, experiment.compounds)
             _check_names(experiment, model)
             times = experiment.times()
             for arm in experiment.arms:
@@ -196,10 +196,12 @@ def run_experiments(
     return outcomes
 
 
-def _model(species: str, models: MutableMapping[str, Model]) -> Model:
-    if species not in models:
-        models[species] = build_model(species)  # type: ignore[arg-type]
-    return models[species]
+def _model(species: str, models: MutableMapping[str, Model], compounds: tuple[str, ...] = ()) -> Model:
+    """The species' model (with the generated compounds the experiment doses), built once per cache."""
+    key = "+".join((species, *compounds))
+    if key not in models:
+        models[key] = build_model(species, compounds=compounds)  # type: ignore[arg-type]
+    return models[key]
 
 
 def _check_names(experiment: Experiment, model: Model) -> None:

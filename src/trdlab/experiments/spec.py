@@ -291,6 +291,16 @@ class Experiment:
         raise ExperimentError(f"{self.where('arm')}: no arm {name!r}; arms: {', '.join(a.name for a in self.arms)}")
 
     @property
+    def compounds(self) -> tuple[str, ...]:
+        """The generated catalogue compounds the arms dose (the build composes them into the model)."""
+        from trdlab.compounds.catalogue import catalogue
+
+        names = [d.drug if d.drug is not None else catalog.PROTOCOLS[str(d.protocol)].drug
+                 for arm in self.arms for d in arm.doses]
+        known = catalogue()
+        return tuple(sorted({n for n in names if n is not None and n in known and known[n].generated}))
+
+    @property
     def start_h(self) -> float:
         """Simulation start: 0, or the earliest (pretreatment) dose time of any arm."""
         return min([0.0] + [dose.at_h for arm in self.arms for dose in arm.doses])

@@ -89,7 +89,7 @@ def _compound_issues(root: Path | str | None, names: tuple[str, ...]) -> list[Is
                 issues.extend(compose(species, root=root, compounds=(item,)).issues)
                 continue
             dosing = load_species_set(species, root).dosing
-            for route, target in routes.items():  # type: ignore[union-attr]
+            for route, target in (routes.items() if isinstance(routes, dict) else ()):
                 if target not in dosing:
                     issues.append(Issue(where, f"routes.{species}.{route}",
                                         f"target {target!r} is not a dosing species of {species}",

@@ -58,6 +58,8 @@ class SubjectPlan:
     overrides: tuple[tuple[str, float], ...]
     regimen: Regimen
     times: tuple[float, ...]
+    compounds: tuple[str, ...] = ()
+    """Catalogue compounds whose PK the build generates (composed into the human model)."""
 
 
 @dataclass(frozen=True)
@@ -69,15 +71,16 @@ class Trajectory:
     error: str | None = None
 
 
-_MODELS: dict[str, object] = {}
+_MODELS: dict[tuple[str, ...], object] = {}
 
 
-def _human_model() -> object:
-    if "human" not in _MODELS:
+def _human_model(compounds: tuple[str, ...] = ()) -> object:
+    """The human model (with the generated compounds a design doses), built once per process."""
+    if compounds not in _MODELS:
         from trdlab.model.build import build_model
 
-        _MODELS["human"] = build_model("human")
-    return _MODELS["human"]
+        _MODELS[compounds] = build_model("human", compounds=compounds)
+    return _MODELS[compounds]
 
 
 def simulate_plan(plan: SubjectPlan, observables: Sequence[str] = OBSERVABLES) -> Trajectory:
@@ -85,7 +88,7 @@ def simulate_plan(plan: SubjectPlan, observables: Sequence[str] = OBSERVABLES) -
     from trdlab.simulate import simulate
 
     try:
-        result = simulate(_human_model(), plan.regimen, np.asarray(plan.times), parameters=dict(plan.overrides),
+        result = simulate(_human_model(plan.compounds), plan.regimen, np.asarray(plan.times), parameters=dict(plan.overrides),
                           reinitialize=False)
         # copies: a column view would keep the whole result matrix (every observable) alive
         values = {name: np.array(result.column(name), dtype=float, copy=True) for name in observables}

@@ -102,3 +102,14 @@ def doses_to_cover(start_h: float, end_h: float, every_h: float) -> int:
     if not every_h > 0:
         raise DoseError(f"every={every_h!r} h must be positive")
     return max(1, math.ceil((end_h - start_h) / every_h - 1e-9))
+
+
+def design_compounds(design: TrialDesign) -> tuple[str, ...]:
+    """The generated catalogue compounds a design doses (the human model composes them in)."""
+    from trdlab.compounds.catalogue import catalogue
+
+    entries = [e for arm in design.arms for e in arm.regimen]
+    entries += [design.background] if design.background is not None else []
+    names = [PROTOCOL_INFO[e.protocol].drug for e in entries]
+    known = catalogue()
+    return tuple(sorted({n for n in names if n is not None and n in known and known[n].generated}))

@@ -27,7 +27,7 @@ from trdlab.population.covariates import population_names
 from trdlab.trials import cohort as cohort_mod
 from trdlab.trials.design import TrialDesign, load_design
 from trdlab.trials.mechanism import OBSERVABLES, SubjectPlan, simulate_plans
-from trdlab.trials.regimens import arm_regimen, background_regimen
+from trdlab.trials.regimens import arm_regimen, background_regimen, design_compounds
 from trdlab.trials.scoring import ArmInfo, Cohort, score
 from trdlab.trials.summary import summarize_trial
 
@@ -182,7 +182,7 @@ def _plan(design: TrialDesign, subject: int, covariates: pd.Series, overrides: p
     times = np.unique(_timeline(sched))
     pairs = tuple(sorted((str(k), float(v)) for k, v in overrides.items()
                          if pd.notna(v)))
-    return SubjectPlan(subject, pairs, regimen, tuple(float(t) for t in times))
+    return SubjectPlan(subject, pairs, regimen, tuple(float(t) for t in times), design_compounds(design))
 
 
 def _timeline(sched: cohort_mod.Schedule) -> np.ndarray:
