@@ -200,7 +200,8 @@ def _model(species: str, models: MutableMapping[str, Model], compounds: tuple[st
     """The species' model (with the generated compounds the experiment doses), built once per cache."""
     key = "+".join((species, *compounds))
     if key not in models:
-        models[key] = build_model(species, compounds=compounds)  # type: ignore[arg-type]
+        built = build_model(species, compounds=compounds) if compounds else build_model(species)  # type: ignore[arg-type]
+        models[key] = built
     return models[key]
 
 
