@@ -1,10 +1,12 @@
 """Atomic output folders: write into a hidden sibling, then rename into place.
 
-A failure while writing leaves neither a partial folder nor a changed old one.
+A failure while writing leaves neither a partial folder nor a changed old one. The folder gets
+the permissions of the user's umask (as ``mkdir`` would), not ``mkdtemp``'s private 0700.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -12,6 +14,13 @@ from pathlib import Path
 from typing import Iterator
 
 from trdlab.errors import OutputError
+
+
+def _umask() -> int:
+    """The process umask (read by setting and restoring it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 @contextmanager
@@ -31,6 +40,7 @@ def output_folder(target: str | Path, *, overwrite: bool, what: str = "output fo
     try:
         parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
+        staging.chmod(0o777 & ~_umask())  # mkdtemp makes 0700; the folder gets what the user's umask allows
     except OSError as exc:
         raise OutputError(
             f"cannot write the {what} into {str(parent)!r} ({exc.strerror or exc}); choose a writable folder"

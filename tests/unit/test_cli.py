@@ -144,3 +144,8 @@ def test_reproduce_writes_the_report(tmp_path: Path) -> None:
         assert (out / "figures" / f"{name}.png").stat().st_size > 10_000
     assert sorted(p.name for p in (out / "models").iterdir()) == ["human.xml", "mouse.xml", "rat.xml"]
     assert [p.name for p in tmp_path.iterdir()] == ["report"]  # no staging folder left
+    # the drug-development claims ran and report (D01 a prediction, D02/D03 judged)
+    assert status["D01"] == "prediction" and status["D02"] in ("pass", "fail") and status["D03"] in ("pass", "fail")
+    assert "D02" in html and "glyx13" in html
+    # not on a terminal: plain progress lines on stderr, one per step
+    assert "reproduce: [" in run.stderr and "experiment D01" in run.stderr

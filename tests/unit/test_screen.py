@@ -35,9 +35,13 @@ def test_a_dose_outside_the_stated_range_needs_allow() -> None:
     assert screen.plan(["ketamine"], ["500 mg/kg"], allow=True, references=False)[0].dose == "500 mg/kg"
 
 
-def test_a_compound_without_a_rat_route_is_refused() -> None:
+def test_a_compound_without_a_rat_route_is_screened_in_human_only() -> None:
+    (task,) = screen.plan(["valproate"], references=False)
+    assert task.route == "" and screen.human_protocol(task.compound) == "valproate"  # a background drug
+    (task,) = screen.plan(["midazolam"], references=False)
+    assert task.route == "" and screen.human_protocol(task.compound) == "midazolam_iv"  # the active placebo
     with pytest.raises(trdlab.DoseError, match="no rat route"):
-        screen.plan(["valproate"])
+        screen.plan(["norketamine"], references=False)  # a metabolite: no route, no protocol
 
 
 def test_references_are_added_once_and_default_doses_come_from_the_stated_range() -> None:
@@ -49,12 +53,13 @@ def test_references_are_added_once_and_default_doses_come_from_the_stated_range(
     assert {c.name for c in glyx.compose} == {"glyx13", "memantine"}
 
 
-def test_every_catalogue_compound_with_a_rat_route_can_be_planned() -> None:
-    plannable = [name for name, item in catalogue().items()
-                 if any(r in screen.RAT_ROUTES for r in item.routes("rat")) and item.dose_range("rat", screen.rat_route(item))]
-    assert {"ketamine", "amantadine", "memantine", "glyx13", "ly341495", "basimglurant"} <= set(plannable)
-    for name in plannable:
-        assert screen.plan([name], references=False)
+def test_every_catalogue_compound_can_be_planned() -> None:
+    for name, item in catalogue().items():
+        route = next((r for r in screen.RAT_ROUTES if r in item.routes("rat")), None)
+        if route is None and screen.human_protocol(item) is None:
+            continue  # nothing to screen (norketamine: a metabolite)
+        doses = () if route is None or item.dose_range("rat", route) else ("1 mg/kg",)
+        assert screen.plan([name], doses, references=False, allow=True), name
 
 
 def test_the_battery_reads_every_rat_readout_for_a_user_compound(table: pd.DataFrame) -> None:

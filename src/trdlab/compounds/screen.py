@@ -32,7 +32,7 @@ from trdlab.model.library import default_root
 from trdlab.model.units import parse
 from trdlab.parallel import run_tasks
 
-RAT_ROUTES = ("ip", "iv", "oral", "sc")
+RAT_ROUTES = ("ip", "iv", "oral", "sc", "icv")
 """Routes tried, in order, for the rat battery (the first the compound has)."""
 
 
@@ -55,13 +55,19 @@ class Task:
     """The generated compounds of the whole screen (every task builds the same model)."""
 
 
-def rat_route(compound: Compound) -> str:
-    """The route the rat battery uses for ``compound``."""
+def rat_route(compound: Compound) -> str | None:
+    """The route the rat battery uses for ``compound`` (None: the compound is screened in human only).
+
+    Raises:
+        DoseError: the compound has neither a rat route nor a human protocol (nothing to screen).
+    """
     for route in RAT_ROUTES:
         if route in compound.routes("rat"):
             return route
-    raise DoseError(f"compound {compound.name!r} has no rat route ({', '.join(RAT_ROUTES)}); the battery doses "
-                    "rats first: add routes.rat (and pk.rat for a generated compound)")
+    if human_protocol(compound) is None:
+        raise DoseError(f"compound {compound.name!r} has no rat route ({', '.join(RAT_ROUTES)}) and no human "
+                        "protocol; add routes.rat (and pk.rat for a generated compound) or a protocol in protocols.toml")
+    return None
 
 
 def check_dose(compound: Compound, species: str, route: str, dose: str, allow: bool) -> None:
@@ -89,6 +95,9 @@ def plan(compounds: Sequence[str], doses: Sequence[str] = (), *, allow: bool = F
     tasks: list[Task] = []
     for item in loaded:
         route = rat_route(item)
+        if route is None:  # human only (e.g. valproate, midazolam)
+            tasks.append(Task(item, "compound", "", "", None, ()))
+            continue
         stated = item.dose_range("rat", route)
         chosen = list(doses) or ([_geometric_mid(stated)] if stated else [])
         if not chosen:
@@ -140,7 +149,7 @@ def _value(result: Any, readout: dict[str, Any], start: float) -> float:
 def run_task(task: Task) -> list[dict[str, Any]]:
     """Every battery readout of one task (a failed simulation is a row with its error, not a crash)."""
     try:
-        return _rat(task) + _human(task)
+        return (_rat(task) if task.route else []) + _human(task)
     except Exception as exc:  # noqa: BLE001 - one compound's failure is recorded, the screen goes on
         return [dict(compound=task.compound.name, role=task.role, dose=task.dose, species="rat", readout="error",
                      condition="", value=math.nan, error=f"{type(exc).__name__}: {exc}")]
@@ -196,11 +205,11 @@ def _shift(regimen: Regimen | None, hours: float) -> Regimen:
 
 
 def human_protocol(compound: Compound) -> str | None:
-    """The compound's active human protocol (the first in ``protocols.toml``), if any."""
-    for name, protocol in PROTOCOLS.items():
-        if protocol.drug == compound.name and "human" in protocol.species and protocol.role == "active":
-            return name
-    return None
+    """The compound's human protocol: its first ``active`` one in ``protocols.toml``, else any other
+    (a background drug or an active placebo is screened at its own clinical dose), else None."""
+    own = [name for name, p in PROTOCOLS.items() if p.drug == compound.name and "human" in p.species]
+    active = [name for name in own if PROTOCOLS[name].role == "active"]
+    return (active or own or [None])[0]
 
 
 def _human(task: Task) -> list[dict[str, Any]]:
@@ -224,7 +233,7 @@ def _human(task: Task) -> list[dict[str, Any]]:
                 species="human", condition="clinical dose", error="")
     block = np.asarray(dosed.column(spec["dissociation"]))
     rows = [{**base, "readout": "cadss_peak", "value": float(np.max(dissociation(block, load_clinical_parameters())))}]
-    for observable in (*spec["occupancy"], *sums()):
+    for observable in (*spec["occupancy"], *spec.get("side_effects", ()), *sums()):
         peak = float(np.max(np.asarray(dosed.column(observable))))
         if observable.endswith("_load"):
             observable, peak = observable.replace("_load", "_occupancy"), peak / (1 + peak)
@@ -322,16 +331,19 @@ def _last_contrast(summary: dict[str, Any], arm: str) -> dict[str, float] | None
 def summary(table: pd.DataFrame) -> pd.DataFrame:
     """One row per (compound, dose) with the headline readouts, ranked by the 24-h FST effect."""
     rat = table[(table.species == "rat") & (table.error == "")]
-    wide = rat.pivot_table(index=["compound", "role", "dose"], columns=["readout", "condition"], values="value")
-    wide.columns = [f"{r} ({c})" if c != "alone" else r for r, c in wide.columns]
     effect = battery()["rat"]["effect"]
-    wide = wide.reset_index().sort_values(effect)
-    headline = [r for r in table.readout.unique() if r in ("cadss_peak", "synaptic_drive_1d", "synaptic_drive_7d")
+    if rat.empty:
+        wide = pd.DataFrame({"compound": table.compound.unique()})
+    else:
+        wide = rat.pivot_table(index=["compound", "role", "dose"], columns=["readout", "condition"], values="value")
+        wide.columns = [f"{r} ({c})" if c != "alone" else r for r, c in wide.columns]
+        wide = wide.reset_index().sort_values(effect)
+    headline = [r for r in table.readout.unique() if r in ("cadss_peak", "peak sedation", "synaptic_drive_1d", "synaptic_drive_7d")
                 or r.startswith(("response ", "remission ", "cohen_d "))]
     human = table[(table.species == "human") & table.readout.isin(headline) & (table.error == "")]
     if not human.empty:
         extra = human.pivot_table(index="compound", columns="readout", values="value").reset_index()
-        wide = wide.merge(extra, on="compound", how="left")
+        wide = wide.merge(extra, on="compound", how="outer")
     return wide
 
 

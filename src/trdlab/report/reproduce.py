@@ -5,6 +5,8 @@ the previous report untouched and no partial folder).
 
 from __future__ import annotations
 
+from typing import Any
+
 import json
 import time
 from dataclasses import asdict
@@ -57,8 +59,17 @@ def _write(folder: Path, console: Console) -> None:
     runs: dict[tuple[object, ...], Result] = {}
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("reproducing", total=len(species) + len(figures) + len(experiments))
+
+        def show(description: str, **fields: Any) -> None:
+            """Update the bar; in a log or a CI job (no terminal) also print a plain line."""
+            progress.update(task, description=description, **fields)
+            if not console.is_terminal:
+                state = progress.tasks[0]
+                console.print(f"reproduce: [{int(state.completed)}/{int(state.total or 0)}] {description}",
+                              highlight=False, markup=False)
+
         for name in species:
-            progress.update(task, description=f"building {name} model")
+            show(f"building {name} model")
             models[name] = build_model(name)  # type: ignore[arg-type]
             (folder / "models" / f"{name}.xml").write_text(models[name].sbml, encoding="utf-8")
             progress.advance(task)
@@ -73,7 +84,7 @@ def _write(folder: Path, console: Console) -> None:
 
         figure_html = []
         for spec in figures:
-            progress.update(task, description=f"figure {spec.id}")
+            show(f"figure {spec.id}")
             result = run(spec.species, spec.protocol, spec.options, spec.until_h)
             path = time_course(
                 result.to_frame(), spec.panels, spec.title, folder / "figures" / f"{spec.id}.png", units=dict(result.units)
@@ -83,10 +94,10 @@ def _write(folder: Path, console: Console) -> None:
         base = progress.tasks[0].completed
 
         def step(done: int, total: int, ident: str) -> None:
-            progress.update(task, completed=base + done, description=f"experiment {ident}" if ident else "report")
+            show(f"experiment {ident}" if ident else "report", completed=base + done)
 
         everything = run_experiments(progress=step, experiments=experiments, models=models)
-        progress.update(task, description="virtual trials")
+        show("virtual trials")
         trial_html = _trials_section(folder)
     verification = [o for o in everything if o.experiment is not None and o.experiment.verification]
     results = [o for o in everything if o not in verification]
