@@ -29,8 +29,11 @@ test: $(STAMP)
 benchmark: $(STAMP)
 	$(PY) benchmarks/engine_overhead.py
 
+# the generated reference pages, then the user guide site (mkdocs, strict: a broken link fails) in build/site
 docs: $(STAMP)
 	$(PY) -c "from trdlab.report.parameters import parameters_markdown as m; open('docs/parameters.md', 'w').write(m())"
+	$(PY) -c "from trdlab.report.ledger_docs import ledger_markdown as m; open('docs/ledger.md', 'w').write(m())"
+	$(VENV)/bin/mkdocs build --strict --quiet
 
 clean:
 	rm -rf $(VENV) $(REPORT) .pytest_cache

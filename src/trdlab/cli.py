@@ -271,6 +271,28 @@ def trial_designs() -> None:
     out.print(table)
 
 
+@trial_app.command("pk")
+def trial_pk(
+    design: str = typer.Argument(..., help="a built-in design name or a TOML file"),
+    compound: str = typer.Option(..., "--compound", help="the catalogue compound whose plasma level is sampled"),
+    sampling: list[str] = typer.Option(..., "--sampling", help="sampling times after the first dose, e.g. --sampling '15 min' --sampling '2 h'"),
+    out_file: Path = typer.Option(..., "--out", help="CSV file to write (NONMEM columns)"),
+    n: Optional[int] = typer.Option(None, "--n", help="number of subjects (default: the design's n)"),
+    seed: int = typer.Option(1, "--seed", help="seed of the virtual patients and of the residual errors"),
+    cv: float = typer.Option(0.15, "--cv", help="proportional residual error (log-normal sd)"),
+    sd: float = typer.Option(0.0, "--sd", help="additive residual error (ng/mL)"),
+) -> None:
+    """Write a virtual PK study as a NONMEM-format dataset (ID, TIME, AMT, RATE, EVID, CMT, DV, MDV, WT, AGE, SEX)."""
+    from trdlab.dosing.constructors import hours
+    from trdlab.trials.design import load_design
+    from trdlab.trials.nonmem import pk_dataset
+
+    times = [hours(t, "sampling") for t in sampling]
+    table = pk_dataset(load_design(design), compound=compound, sampling_h=times, n=n, seed=seed, cv=cv, sd=sd)
+    _write_text(out_file, table.to_csv(index=False))
+    out.print(f"wrote {out_file} ({table.ID.nunique()} subjects, {int((table.EVID == 0).sum())} samples)")
+
+
 @trial_app.command("run")
 def trial_run(
     design: str = typer.Argument(..., help="a built-in design name (see `trdlab trial designs`) or a TOML file"),

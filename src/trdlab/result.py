@@ -58,6 +58,12 @@ class Result:
                     data = data / size
         return data
 
+    def _repr_html_(self) -> str:
+        """Jupyter: the size of the result and its first rows (pandas truncates the columns)."""
+        frame = self.to_frame()
+        head = frame.head(10).to_html(max_cols=12)
+        return f"<p>trdlab Result: {len(frame)} time(s) x {len(self.columns)} observable(s)</p>{head}"
+
     def to_frame(self, *, species: SpeciesAs = "concentration") -> pd.DataFrame:
         """A DataFrame with a ``time`` column and one column per observable."""
         if species not in ("concentration", "amount"):

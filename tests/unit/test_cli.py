@@ -114,9 +114,16 @@ def test_unwritable_output_is_one_error(tmp_path: Path) -> None:
     assert str(blocker) in line
 
 
-def test_reproduce_writes_the_report(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def reproduced(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """``trdlab reproduce`` run once for the report tests (the whole paper: mechanism, trials, claims)."""
+    tmp_path = tmp_path_factory.mktemp("reproduce")
+    return tmp_path, cli("reproduce", "--out", str(tmp_path / "report"), timeout=2400)
+
+
+def test_reproduce_writes_the_report(reproduced: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    tmp_path, run = reproduced
     out = tmp_path / "report"
-    run = cli("reproduce", "--out", str(out), timeout=2400)  # the whole paper: mechanism, trials, claims
     assert run.returncode == 0, run.stderr
     # SUNDIALS prints on stdout: the whole paper runs without a CVODE step-size warning
     assert "t + h = t" not in run.stdout + run.stderr
@@ -147,5 +154,49 @@ def test_reproduce_writes_the_report(tmp_path: Path) -> None:
     # the drug-development claims ran and report (D01 a prediction, D02/D03 judged)
     assert status["D01"] == "prediction" and status["D02"] in ("pass", "fail") and status["D03"] in ("pass", "fail")
     assert "D02" in html and "glyx13" in html
+    # the report opens on the summary: ledger counts by section and kind, with links into the report
+    assert html.index("id=\"summary\"") < html.index("id=\"s1\"")
+    assert "pass (validation)" in html and "href='#table1'" in html and "id=\"table1\"" in html
     # not on a terminal: plain progress lines on stderr, one per step
     assert "reproduce: [" in run.stderr and "experiment D01" in run.stderr
+
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+
+def test_the_report_renders_in_a_browser(reproduced: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    """index.html in headless Chromium: no console error, no failed request, no broken image or link."""
+    import os
+    import shutil
+
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing on a CI machine; .ci/run installs Debian's chromium package")
+        pytest.skip("no Chromium here (apt-get install chromium); CI installs it")
+    from playwright.sync_api import sync_playwright
+
+    tmp_path, run = reproduced
+    assert run.returncode == 0, run.stderr
+    index = tmp_path / "report" / "index.html"
+    errors: list[str] = []
+    failed: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.on("requestfailed", lambda request: failed.append(request.url))
+        page.goto(index.as_uri(), wait_until="load")
+        broken = page.evaluate("Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0))"
+                               ".map(i => i.getAttribute('src'))")
+        links = page.evaluate("Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))")
+        ids = set(page.evaluate("Array.from(document.querySelectorAll('[id]')).map(e => e.id)"))
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "report-top.png"))
+        browser.close()
+    assert not errors and not failed and not broken, (errors, failed, broken)
+    anchors = [link[1:] for link in links if link.startswith("#")]
+    assert anchors and not [a for a in anchors if a not in ids]
+    files = [link for link in links if not link.startswith(("#", "http://", "https://", "mailto:"))]
+    assert not [f for f in files if not (index.parent / f.split("#")[0]).exists()]
+    assert (ARTIFACTS / "report-top.png").stat().st_size > 10_000

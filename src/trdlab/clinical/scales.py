@@ -35,6 +35,10 @@ class Scale:
     remission: float
     suicide_item: str
     source: str
+    paramcd: str = ""
+    """ADaM parameter code of the total (``MADRSTOT``; the scale file's ``adam.paramcd``)."""
+    item_prefix: str = ""
+    """Prefix of the items' parameter codes (``MADRS`` -> ``MADRS01`` ...)."""
 
     @property
     def max_total(self) -> int:
@@ -60,6 +64,9 @@ def load_scale(name: str, folder: Path = SCALES_DIR) -> Scale:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     items = data["items"]
     names = tuple(str(i["name"]) for i in items)
+    adam = data.get("adam", {})
+    if str(adam.get("paramcd", "")) in {f"{adam.get('item_prefix', '')}{k:02d}" for k in range(1, len(names) + 1)}:
+        raise TrialError(f"scale {name}: adam.paramcd {adam['paramcd']!r} is also an item code; choose another")
     if data["suicide_item"] not in names:
         raise TrialError(f"scale {name}: suicide_item {data['suicide_item']!r} is not one of its items")
     return Scale(
@@ -71,4 +78,6 @@ def load_scale(name: str, folder: Path = SCALES_DIR) -> Scale:
         remission=float(data["remission"]),
         suicide_item=str(data["suicide_item"]),
         source=str(data["source"]),
+        paramcd=str(data.get("adam", {}).get("paramcd", str(data["name"]).upper()[:8])),
+        item_prefix=str(data.get("adam", {}).get("item_prefix", str(data["name"]).upper()[:6])),
     )

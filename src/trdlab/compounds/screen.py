@@ -209,7 +209,8 @@ def human_protocol(compound: Compound) -> str | None:
     (a background drug or an active placebo is screened at its own clinical dose), else None."""
     own = [name for name, p in PROTOCOLS.items() if p.drug == compound.name and "human" in p.species]
     active = [name for name in own if PROTOCOLS[name].role == "active"]
-    return (active or own or [None])[0]
+    chosen = active or own
+    return chosen[0] if chosen else None
 
 
 def _human(task: Task) -> list[dict[str, Any]]:

@@ -75,6 +75,18 @@ class ExperimentOutcome:
         return {"id": self.id, "status": self.status, "kind": self.kind, "measured": measured, "expected": self.expected,
                 "citation": self.citation, "reason": self.reason, "checks": checks}
 
+    def _repr_html_(self) -> str:
+        """Jupyter: the verdict and one row per check."""
+        from html import escape
+
+        rows = "".join(f"<tr><td>{escape(c.id or c.label)}</td><td>{escape(c.kind)}</td><td>{c.value:.4g}</td>"
+                       f"<td>{escape(c.expected)}</td><td>{'-' if c.passed is None else ('pass' if c.passed else 'fail')}</td></tr>"
+                       for c in self.checks)
+        reason = f"<p>{escape(self.reason)}</p>" if self.reason else ""
+        return (f"<p><b>{escape(self.id)}</b> {escape(self.title)}: <b>{escape(self.status)}</b> ({escape(self.kind)})</p>"
+                f"{reason}<table><tr><th>check</th><th>kind</th><th>value</th><th>expected</th><th>verdict</th></tr>"
+                f"{rows}</table>")
+
     @property
     def validation_passed(self) -> bool:
         """True when the experiment passed and at least one of its checks is validation (not fitted to)."""

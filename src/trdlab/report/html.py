@@ -18,6 +18,8 @@ th{background:#f3f3f3}.pass{color:#176f2c;font-weight:bold}.fail{color:#b00020;f
 class Section:
     title: str
     html: str
+    anchor: str = ""
+    """The section's id for links (default ``s<position>``)."""
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[str]], *, raw_columns: Sequence[int] = ()) -> str:
@@ -35,8 +37,9 @@ def verdict(status: str) -> str:
 
 
 def page(title: str, intro: str, sections: Sequence[Section]) -> str:
-    toc = "".join(f'<li><a href="#s{i}">{escape(s.title)}</a></li>' for i, s in enumerate(sections))
-    body = "".join(f'<h2 id="s{i}">{escape(s.title)}</h2>{s.html}' for i, s in enumerate(sections))
+    ids = [s.anchor or f"s{i}" for i, s in enumerate(sections)]
+    toc = "".join(f'<li><a href="#{a}">{escape(s.title)}</a></li>' for a, s in zip(ids, sections))
+    body = "".join(f'<h2 id="{a}">{escape(s.title)}</h2>{s.html}' for a, s in zip(ids, sections))
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title>"
         f"<style>{STYLE}</style></head><body><h1>{escape(title)}</h1>{intro}<ul>{toc}</ul>{body}</body></html>"

@@ -28,6 +28,7 @@ from trdlab.model.build import build_model
 from trdlab.model.sbml_model import Model
 from trdlab.report import html
 from trdlab.report.figures import plt, time_course
+from trdlab.report.summary import summary_html
 from trdlab.report.parameters import parameters_markdown
 from trdlab.report.pk_figures import load_figures
 from trdlab.report.table1 import table1_html
@@ -116,23 +117,27 @@ def _write(folder: Path, console: Console) -> None:
     model_rows = [
         (name, m.name, str(len(m.species)), str(len(m.parameters)), m.sha256[:16]) for name, m in models.items()
     ]
+    links = {"table1": "#table1", "experiments": "#experiments", "trials": "#trials", "ledger": "#ledger"}
     sections = [
+        html.Section("Summary", summary_html(ledger, results, links), "summary"),
         html.Section("Models", html.table(("species", "model id", "species", "parameters", "SBML sha256"), model_rows)
                      + "<p>SBML files are in <code>models/</code>; every parameter carries its source as a MIRIAM annotation. "
                      "The parameter tables with units, sources and derivations are in <a href='parameters.md'>parameters.md</a>.</p>"),
         html.Section("Pharmacokinetics", "".join(figure_html)),
         html.Section("Verification against the literature",
                      html.table(("id", "check", "expected", "simulated", "verdict", "source"), check_rows, raw_columns=(4,))),
-        html.Section("Table 1: depression, magnesium and ketamine side by side", table1_html({o.id: o for o in results})),
-        html.Section("Virtual trials", trial_html),
+        html.Section("Table 1: depression, magnesium and ketamine side by side", table1_html({o.id: o for o in results}),
+                     "table1"),
+        html.Section("Virtual trials", trial_html, "trials"),
         html.Section("Experiments",
                      f"<p>{len(results)} experiment(s), each run on the model's own simulation "
                      "(nothing is read back from the expected values).</p>" + _evidence_html(counts, results)
-                     + experiment_html),
+                     + experiment_html, "experiments"),
         html.Section("Claims ledger",
                      f"<p>{len(ledger)} claims of Zarate et al. 2013. Each becomes an experiment run on the model's own "
                      "simulation; claims without an experiment yet are reported as <span class='pending'>pending</span>.</p>"
-                     + html.table(("id", "section", "claim", "protocol", "expected", "status"), ledger_rows, raw_columns=(5,))),
+                     + html.table(("id", "section", "claim", "protocol", "expected", "status"), ledger_rows, raw_columns=(5,)),
+                     "ledger"),
     ]
     intro = (f"<p>trdlab {escape(__version__)} — in-silico reproduction of Zarate, Duman, Liu, Sartori, Quiroz &amp; Murck (2013), "
              "<i>New paradigms for treatment-resistant depression</i>, Ann N Y Acad Sci 1292:21-31.</p>")

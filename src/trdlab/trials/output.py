@@ -1,4 +1,5 @@
-"""Write a finished trial: ``subjects.parquet``, ``summary.json``, ``manifest.json`` and figures.
+"""Write a finished trial: ``subjects.parquet``, ``summary.json``, ``manifest.json``, figures and
+``adam/`` (ADSL, ADQS, ADTTE as Parquet and SAS transport; :mod:`trdlab.trials.adam`).
 
 The folder appears whole or not at all (written into a hidden sibling, then renamed).
 """
@@ -12,6 +13,7 @@ from pathlib import Path
 from trdlab import __version__
 from trdlab.atomic import output_folder
 from trdlab.clinical.scales import load_scale
+from trdlab.trials.adam import write_adam
 from trdlab.trials.figures import write_trial_figures
 from trdlab.trials.run import TrialResult
 
@@ -43,4 +45,5 @@ def write_trial(result: TrialResult, out: str | Path, *, overwrite: bool = False
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         subjects = result.subjects
         write_trial_figures(subjects, result.summary, result.visit_days, scale.title, staging)
+        write_adam(result, staging / "adam")
     return out

@@ -45,6 +45,18 @@ class TrialResult:
     summary: dict
     visit_days: dict[str, float]
 
+    def _repr_html_(self) -> str:
+        """Jupyter: response and remission per arm and visit."""
+        from html import escape
+
+        rows = [(arm, visit, v["n"], v["mean"], v["response_rate"], v["remission_rate"])
+                for arm, info in self.summary["arms"].items() for visit, v in info["visits"].items()]
+        cells = "".join("<tr>" + "".join(f"<td>{escape(x) if isinstance(x, str) else ('-' if x is None else f'{x:.3g}')}</td>"
+                                         for x in row) + "</tr>" for row in rows)
+        return (f"<p><b>{escape(self.design.name)}</b>: {escape(self.design.title)} (seed {self.seed})</p><table>"
+                "<tr><th>arm</th><th>visit</th><th>n</th><th>mean</th><th>response</th><th>remission</th></tr>"
+                f"{cells}</table>")
+
 
 def _check_seed(seed: object) -> int:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
