@@ -81,3 +81,16 @@ def test_results_render_as_tables_in_jupyter(crossover) -> None:
     assert "3 time(s)" in result._repr_html_() and "<table" in result._repr_html_()
     (outcome,) = run_experiments(["PK-H1"])
     assert outcome.id in outcome._repr_html_() and "<table>" in outcome._repr_html_()
+
+
+def test_the_response_figure_marks_the_published_rates_and_keeps_a_readable_size(crossover) -> None:
+    from trdlab.trials.figures import response_figure
+    from trdlab.trials.output import published_rates
+
+    published = published_rates(crossover)
+    assert ("response_rate", "ketamine", "1 d", 0.71) in published  # zarate2006: 71 % responders at day 1
+    figure = response_figure(crossover.summary, published)
+    width, _ = figure.get_size_inches()
+    assert width <= 10.0
+    diamonds = [c for axes in figure.axes for c in axes.collections if c.get_label() == "published"]
+    assert sum(len(c.get_offsets()) for c in diamonds) == len(published)

@@ -157,6 +157,8 @@ def test_reproduce_writes_the_report(reproduced: tuple[Path, subprocess.Complete
     # the report opens on the summary: ledger counts by section and kind, with links into the report
     assert html.index("id=\"summary\"") < html.index("id=\"s1\"")
     assert "pass (validation)" in html and "href='#table1'" in html and "id=\"table1\"" in html
+    # every figure has a caption saying what is simulated and what to compare it with
+    assert html.count("<img ") == html.count("<figcaption>") > 10 and "black diamonds: the published" in html
     # not on a terminal: plain progress lines on stderr, one per step
     assert "reproduce: [" in run.stderr and "experiment D01" in run.stderr
 

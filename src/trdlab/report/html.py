@@ -11,6 +11,7 @@ body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0
 table{border-collapse:collapse;margin:1em 0;font-size:0.9em}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top}
 th{background:#f3f3f3}.pass{color:#176f2c;font-weight:bold}.fail{color:#b00020;font-weight:bold}
 .pending{color:#777}.prediction{color:#7a4fb3;font-weight:bold}img{max-width:100%}code{background:#f6f6f6}
+figure{margin:1em 0}figcaption{font-size:0.9em;color:#444;max-width:900px}
 """
 
 
@@ -30,6 +31,12 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], *, raw_columns: 
         for row in rows
     )
     return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def figure(src: str, alt: str, caption: str) -> str:
+    """An image with its caption (what is simulated, what to compare it with)."""
+    return (f"<figure><img src='{escape(src)}' alt='{escape(alt)}'>"
+            f"<figcaption>{escape(caption)}</figcaption></figure>")
 
 
 def verdict(status: str) -> str:

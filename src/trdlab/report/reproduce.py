@@ -90,7 +90,9 @@ def _write(folder: Path, console: Console) -> None:
             path = time_course(
                 result.to_frame(), spec.panels, spec.title, folder / "figures" / f"{spec.id}.png", units=dict(result.units)
             )
-            figure_html.append(f"<h3>{escape(spec.title)}</h3><img src='figures/{path.name}' alt='{escape(spec.title)}'>")
+            caption = (f"Simulated: the {spec.species} model under {_dose_text(spec.protocol, '0 h', spec.options)}, "
+                       f"{spec.until_h:g} h. Compare with the published PK values of the verification checks below.")
+            figure_html.append(f"<h3>{escape(spec.title)}</h3>" + html.figure(f"figures/{path.name}", spec.title, caption))
             progress.advance(task)
         base = progress.tasks[0].completed
 
@@ -186,7 +188,9 @@ def _experiment_section(outcome: ExperimentOutcome, figures: Path, claims: dict[
         parts.append(html.table(("readout", "kind", "expected", "measured", "verdict"), checks, raw_columns=(4,)))
     if outcome.results:
         path = _experiment_figure(outcome, figures / f"experiment_{spec.id}.png")
-        parts.append(f"<img src='figures/{path.name}' alt='{escape(spec.title)}'>")
+        caption = (f"Simulated: every arm of {spec.id} on the {spec.species} model ({spec.until}). Compare each arm "
+                   "with its reference arm at the times of the checks above (the expectation is in the table).")
+        parts.append(html.figure(f"figures/{path.name}", spec.title, caption))
     return "".join(parts)
 
 
@@ -212,6 +216,17 @@ def _clinical_section(outcome: ExperimentOutcome, claims: dict[str, str]) -> str
     return "".join(parts)
 
 
+TRIAL_CAPTIONS = {
+    "trajectory.png": "Simulated: mean total score per arm and visit with its 95 % band (virtual patients of the design). "
+                      "Compare the gap between arms with the published effect (tables below).",
+    "response.png": "Simulated response and remission rates per arm and visit (bars); black diamonds: the published "
+                    "rates where the paper reports them (library/clinical/targets.toml).",
+    "relapse.png": "Simulated: Kaplan-Meier probability of keeping response after the first response, per arm, "
+                   "with 95 % bands.",
+}
+"""What each trial figure shows and what to compare it with."""
+
+
 def _trials_section(folder: Path) -> str:
     """Run every built-in design (its own n, seed 1); write each trial folder under trials/ and show its figures."""
     parts = ["<p>Each built-in design is run with its own n and seed 1 (<code>trdlab trial run NAME</code> gives the "
@@ -227,8 +242,8 @@ def _trials_section(folder: Path) -> str:
                   _number(v["remission_rate"])) for arm, info in result.summary["arms"].items()
                  for visit, v in info["visits"].items()]
         parts.append(f"<h3>{escape(name)}: {escape(result.design.title)}</h3>")
-        parts.append("".join(f"<img src='trials/{name}/{png}' alt='{png}'>" for png in
-                             ("trajectory.png", "response.png", "relapse.png") if (folder / "trials" / name / png).exists()))
+        parts.append("".join(html.figure(f"trials/{name}/{png}", png, TRIAL_CAPTIONS[png]) for png in TRIAL_CAPTIONS
+                             if (folder / "trials" / name / png).exists()))
         parts.append(html.table(("visit", "effect size d", "mean difference (MMRM)", "p", "odds ratio response"), rows))
         parts.append(html.table(("arm", "visit", "n", "mean", "improvement", "response", "remission"), rates))
     return "".join(parts)

@@ -16,7 +16,7 @@ no ``show``), so they render with the Agg canvas anywhere, including headless ru
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -76,14 +76,19 @@ def trajectory_figure(subjects: pd.DataFrame, visit_days: Mapping[str, float], s
     return figure
 
 
-def response_figure(summary: TrialSummary) -> Figure:
-    """Grouped bars of response and remission rates per arm at each visit (two panels)."""
+def response_figure(summary: TrialSummary, published: Sequence[tuple[str, str, str, float]] = ()) -> Figure:
+    """Grouped bars of response and remission rates per arm at each visit (two panels).
+
+    ``published``: (metric, arm, visit, value) of the trial's published rates, drawn as black diamonds
+    on their bars (the reader compares each bar with its diamond).
+    """
     arms = summary["arms"]
     if not arms:
         raise TrialError("response_figure: summary['arms'] is empty; pass the dict returned by summarize_trial")
     names = list(arms)
     visits = list(next(iter(arms.values()))["visits"])
-    figure = Figure(figsize=(max(6.0, 1.2 * len(visits) * len(names) + 2.0), 6.0), layout="constrained")
+    # a fixed, moderate size: a figure scaled down in the report must keep readable labels
+    figure = Figure(figsize=(min(10.0, max(7.0, 0.9 * len(visits) + 3.0)), 6.0), layout="constrained")
     panels = figure.subplots(2, 1, sharex=True)
     width = 0.8 / len(names)
     x = np.arange(len(visits))
@@ -92,10 +97,21 @@ def response_figure(summary: TrialSummary) -> Figure:
             rates = [arms[arm]["visits"][v][key] for v in visits]
             heights = np.array([np.nan if r is None else 100.0 * r for r in rates], dtype=float)
             axes.bar(x + (index - (len(names) - 1) / 2) * width, heights, width, label=arm)
-        axes.set_ylabel(f"{title} rate (%)")
+            marks = [(visits.index(v), 100.0 * value) for metric, a, v, value in published
+                     if metric == key and a == arm and v in visits]
+            if marks:
+                axes.scatter([x[i] + (index - (len(names) - 1) / 2) * width for i, _ in marks], [m for _, m in marks],
+                             marker="D", s=45, color="black", zorder=3, label="published")
+        axes.set_ylabel(f"{title} rate (%)", fontsize=11)
         axes.set_ylim(0, 100)
+        axes.tick_params(labelsize=10)
     panels[-1].set_xticks(x, visits, rotation=30, ha="right")
-    panels[0].legend(title="arm", frameon=False, ncols=min(len(names), 4))
+    handles, labels = panels[0].get_legend_handles_labels()
+    for axes in panels[1:]:
+        more_handles, more_labels = axes.get_legend_handles_labels()
+        handles += [h for h, label in zip(more_handles, more_labels) if label not in labels]
+        labels += [label for label in more_labels if label not in labels]
+    panels[0].legend(handles, labels, title="arm", frameon=False, ncols=min(len(labels), 4), fontsize=10)
     return figure
 
 
@@ -130,8 +146,11 @@ def write_trial_figures(
     visit_days: Mapping[str, float],
     scale_label: str,
     folder: Path,
+    published: Sequence[tuple[str, str, str, float]] = (),
 ) -> list[Path]:
-    """Write trajectory.png, response.png and relapse.png into ``folder``; return their paths."""
+    """Write trajectory.png, response.png and relapse.png into ``folder``; return their paths.
+
+    ``published`` rates are drawn on the response figure (see :func:`response_figure`)."""
     folder = Path(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -139,7 +158,7 @@ def write_trial_figures(
         raise OutputError(f"cannot create figure folder {folder}: {error}") from error
     figures = {
         "trajectory.png": trajectory_figure(subjects, visit_days, scale_label),
-        "response.png": response_figure(summary),
+        "response.png": response_figure(summary, published),
         "relapse.png": relapse_figure(subjects, visit_days),
     }
     paths = []

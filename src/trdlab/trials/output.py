@@ -28,6 +28,14 @@ def _clean(value: object) -> object:
     return value
 
 
+def published_rates(result: TrialResult) -> list[tuple[str, str, str, float]]:
+    """The design's published response/remission rates (point targets of library/clinical/targets.toml)."""
+    from trdlab.trials.calibrate import load_targets
+
+    return [(t.metric, t.arm, t.visit, t.value) for t in load_targets()
+            if t.design == result.design.name and t.kind == "value" and t.metric in ("response_rate", "remission_rate")]
+
+
 def write_trial(result: TrialResult, out: str | Path, *, overwrite: bool = False) -> Path:
     """Write the trial folder and return its path."""
     out = Path(out)
@@ -44,6 +52,6 @@ def write_trial(result: TrialResult, out: str | Path, *, overwrite: bool = False
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         subjects = result.subjects
-        write_trial_figures(subjects, result.summary, result.visit_days, scale.title, staging)
+        write_trial_figures(subjects, result.summary, result.visit_days, scale.title, staging, published_rates(result))
         write_adam(result, staging / "adam")
     return out
