@@ -113,7 +113,7 @@ def reproduce(out_dir: Path = typer.Option(Path("report"), "--out", help="report
     """Reproduce the paper in silico and write the report (figures, checks, claims ledger)."""
     from trdlab.report.reproduce import reproduce as run
 
-    index = run(out_dir, console=out)
+    index = run(out_dir, console=err)  # progress on stderr; the result line on stdout
     out.print(f"report: {index}")
 
 
