@@ -116,13 +116,17 @@ def _write(folder: Path, console: Console) -> None:
     counts = tally(results)
     ledger_rows = [(c.id, c.section, c.claim, c.protocol, c.expected, html.verdict(status.get(c.id, "pending")))
                    for c in ledger]
-    model_rows = [
+    model_rows = [  # the species' own models (written to models/); experiments compose catalogue compounds on top
         (name, m.name, str(len(m.species)), str(len(m.parameters)), m.sha256[:16]) for name, m in models.items()
+        if name in species
     ]
+    composed = sorted(name for name in models if name not in species)
     links = {"table1": "#table1", "experiments": "#experiments", "trials": "#trials", "ledger": "#ledger"}
     sections = [
         html.Section("Summary", summary_html(ledger, results, links), "summary"),
         html.Section("Models", html.table(("species", "model id", "species", "parameters", "SBML sha256"), model_rows)
+                     + (f"<p>Models with generated catalogue compounds, built for the experiments that dose them: "
+                        f"{escape(', '.join(composed))}.</p>" if composed else "")
                      + "<p>SBML files are in <code>models/</code>; every parameter carries its source as a MIRIAM annotation. "
                      "The parameter tables with units, sources and derivations are in <a href='parameters.md'>parameters.md</a>.</p>"),
         html.Section("Pharmacokinetics", "".join(figure_html)),
