@@ -6,8 +6,8 @@ lineage; dates are study days because a virtual trial has no calendar):
 
 - **ADSL**, one row per subject: STUDYID, USUBJID, SUBJID, ARM, TRT01P/TRT01A (and TRT02P/TRT02A
   in a crossover), TRTSEQP, AGE, AGEU, SEX, ITTFL, SAFFL, COMPLFL, BASE (baseline total of the
-  primary scale), WEIGHTBL, and the population covariates (BDNFGT, MGINTAKE, STRESSBL, NFAILTRT,
-  BIPOLAR, BGTHER);
+  primary scale), WEIGHTBL, and the population covariates named in ``library/clinical/adam.toml``
+  (BDNFGT, MGINTAKE, STRESSBL, NFAILTRT, BIPOLAR, BGTHER);
 - **ADQS**, one row per subject, period, visit and parameter: PARAMCD/PARAM (the scale's total,
   e.g. MADRSTOT, and each item, MADRS01-MADRS10), AVAL, BASE, CHG, PCHG, AVISIT, AVISITN, ADY,
   ABLFL, ANL01FL (observed, not dropped), APERIOD, TRTA, CRIT1/CRIT1FL (response) and CRIT2/CRIT2FL
@@ -22,21 +22,22 @@ characters, labels up to 40), a maintained reader/writer of SAS, SPSS and Stata 
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from trdlab.clinical.scales import load_scale
+from trdlab.model.library import default_root
 from trdlab.trials.run import TrialResult
 from trdlab.trials.statistics import relapse_times
 
-COVARIATES = {"bdnf_genotype": ("BDNFGT", "BDNF Val66Met genotype"),
-              "mg_intake_fraction": ("MGINTAKE", "Mg intake, fraction of requirement"),
-              "chronic_stress_load": ("STRESSBL", "Chronic stress load at baseline"),
-              "failed_trials": ("NFAILTRT", "Number of failed antidepressant trials"),
-              "bipolar": ("BIPOLAR", "Bipolar depression (Y/N)"),
-              "background_therapy": ("BGTHER", "Background therapy of the subject")}
+COVARIATES: dict[str, tuple[str, str]] = {
+    covariate: (str(entry["name"]), str(entry["label"]))
+    for covariate, entry in tomllib.loads((default_root() / "clinical" / "adam.toml").read_text(encoding="utf-8"))[
+        "covariates"].items()
+}
 """Population covariate -> (ADSL variable, label); absent covariates are left out."""
 
 LABELS = {
