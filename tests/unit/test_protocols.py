@@ -9,6 +9,8 @@ from trdlab.compounds.catalogue import load_compound
 from trdlab.dosing import constructors
 from trdlab.dosing.catalog import PROTOCOLS
 
+from test_compounds import USER_FILE
+
 KETAMINE_BASE = 237.73  # g/mol, C13H16ClNO (PubChem)
 KETAMINE_HCL = 274.19  # g/mol
 
@@ -64,31 +66,15 @@ def test_route_missing_for_a_species_is_an_error() -> None:
         PROTOCOLS["ketamine_ip"](species="human")
 
 
-COMPOUND = """
-name = "testdrug"
-title = "Test drug"
-role = "candidate"
-description = "a compound file written by a user"
-molar_mass = "300 g/mol"
-salts = { hydrobromide = "380.9 g/mol" }
-source = "zarate2006"
-routes = { human = ["oral"] }
-[pk.human]
-clearance = { value = 10, unit = "L/h", assumed = "test" }
-volume = { value = 100, unit = "L", assumed = "test" }
-absorption_rate = { value = 1, unit = "1/h", assumed = "test" }
-bioavailability = { value = 0.5, unit = "dimensionless", assumed = "test" }
-unbound_fraction = { value = 0.5, unit = "dimensionless", assumed = "test" }
-brain_partition = { value = 1, unit = "dimensionless", assumed = "test" }
-"""
 
 
 def test_oral_course_is_one_record_with_additional_doses_every_24_h(tmp_path) -> None:
-    path = tmp_path / "testdrug.toml"
-    path.write_text(COMPOUND)
-    regimen = constructors.oral_course(load_compound(path), dose="20 mg", count=28, salt="hydrobromide")
+    path = tmp_path / "testnam.toml"
+    path.write_text(USER_FILE.replace('routes = { rat = ["iv", "ip"] }', 'routes = { rat = ["iv", "ip", "oral"] }')
+                    .replace('molar_mass = "300 g/mol"', 'molar_mass = "300 g/mol"\nsalts = { hydrobromide = "380.9 g/mol" }'))
+    regimen = constructors.oral_course(load_compound(path), dose="20 mg", count=28, salt="hydrobromide", species="rat")
     (event,) = regimen.events
-    assert (event.ii, event.addl, event.cmt) == (24.0, 27, "testdrug_depot")
+    assert (event.ii, event.addl, event.cmt) == (24.0, 27, "testnam_depot")
     assert event.amt == pytest.approx(20 * 300 / 380.9, rel=1e-12)
 
 

@@ -30,6 +30,7 @@ ANTIMONY_UNITS = {"uM": "micromolar", "dimensionless": "dimensionless", "L/h": "
 class Generated:
     """What a generated compound adds to one species' model."""
 
+    name: str
     text: str
     rows: tuple[ParameterRow, ...]
     dosing: tuple[str, ...]
@@ -109,7 +110,7 @@ def compound_module(compound: Compound, species: str) -> Generated:
         for total, expression in slot.terms.items():
             terms.append((total, PLACEHOLDER.sub(lambda m: symbols[m.group(1)], expression)))
     observables = ((f"{c}_plasma_ngml", "ng/mL"), (f"{c}_brain_um", "uM"))
-    return Generated("\n".join(lines), tuple(rows), tuple(dosing), observables, tuple(terms))
+    return Generated(c, "\n".join(lines), tuple(rows), tuple(dosing), observables, tuple(terms))
 
 
 def sums_module(generated: tuple[Generated, ...]) -> str:

@@ -105,14 +105,13 @@ def plan(compounds: Sequence[str], doses: Sequence[str] = (), *, allow: bool = F
         for dose in chosen:
             check_dose(item, "rat", route, dose, allow)
             tasks.append(Task(item, "compound", route, dose, None, ()))
-    generated = tuple(item for item in loaded if item.generated)
     if references:
         for ref in spec["references"]:
             if ref["compound"] in {t.compound.name for t in tasks}:
                 continue
             tasks.append(Task(load_compound(ref["compound"]), ref["role"], ref["route"], ref["dose"], ref.get("salt"), ()))
     needed = tuple({t.compound.name: t.compound for t in tasks if t.compound.generated}.values())
-    return [Task(t.compound, t.role, t.route, t.dose, t.salt, needed or generated) for t in tasks]
+    return [Task(t.compound, t.role, t.route, t.dose, t.salt, needed) for t in tasks]
 
 
 def _geometric_mid(stated: tuple[str, str]) -> str:

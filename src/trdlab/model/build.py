@@ -123,7 +123,7 @@ def compose(species: str, *, root: Path | str | None = None, compounds: Sequence
     if not any(i.field == "unit" for i in issues):
         issues.extend(_consistency_issues(document, species))
     return Composition(species_set, libsbml.writeSBMLToString(document), tuple(issues),
-                       tuple(g_name for g_name in _names(compounds, generated)))
+                       tuple(g.name for g in generated))
 
 
 def _generated(species: str, compounds: Sequence[str | Compound]) -> tuple[tuple[Generated, ...], list[Issue]]:
@@ -146,10 +146,6 @@ def _generated(species: str, compounds: Sequence[str | Compound]) -> tuple[tuple
         seen.add(compound.name)
         out.append(compound_module(compound, species))
     return tuple(out), issues
-
-
-def _names(compounds: Sequence[str | Compound], generated: tuple[Generated, ...]) -> list[str]:
-    return [g.dosing[0].removesuffix("_central") for g in generated]
 
 
 def _provenance_issues(rows: object, references: dict[str, str | None]) -> list[Issue]:
