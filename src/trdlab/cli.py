@@ -361,6 +361,12 @@ def calibrate(
     out.print(f"wrote {out_dir}/symptoms.toml (copy it to src/trdlab/library/clinical/parameters/ to adopt it)")
 
 
+from trdlab.cli_biosignatures import biomarkers_app, signature_app  # noqa: E402 - after the main app
+
+app.add_typer(biomarkers_app, name="biomarkers")
+app.add_typer(signature_app, name="signature")
+
+
 def _fmt(value: object) -> str:
     return "-" if value is None else f"{value:.3g}"
 

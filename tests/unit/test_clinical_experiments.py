@@ -13,7 +13,7 @@ from trdlab.experiments.runner import run_experiments
 from trdlab.trials.calibrate import calibrate, fitted_transforms, load_targets, parameters_toml
 
 CLINICAL = [f"C0{i}" for i in range(1, 8)]
-TRIALS = [*CLINICAL, "D01"]  # the drug-development adjunct trial (a prediction) is a cohort experiment too
+TRIALS = [*CLINICAL, "C08", "D01"]  # the bio-signature study and the drug-development adjunct trial are cohort experiments too
 
 
 def _clinical():

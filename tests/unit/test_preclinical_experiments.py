@@ -51,12 +51,27 @@ def test_the_readme_status_of_the_mechanistic_claims_is_what_the_run_gives(outco
     assert counts and failing, "README: keep the status sentences 'Mechanism (rat/mouse): ...' and 'Failing (mechanism): ...'"
     development = {c.id for c in load_ledger() if c.section == "drug development"}
     claims = {i: o for i, o in outcomes.items()
-              if o.experiment is not None and not o.experiment.verification and i not in development}
+              if o.experiment is not None and not o.experiment.verification and i not in development
+              and o.experiment.species != "human"}
     passed = [o for o in claims.values() if o.status == "pass"]
     assert int(counts.group(1)) == len(passed)
     assert int(counts.group(2)) == sum(o.kind == "validation" for o in passed)
     assert int(counts.group(3)) == sum(o.kind == "calibration" for o in passed)
     assert set(failing.group(1).replace(" ", "").split(",")) == {i for i, o in claims.items() if o.status == "fail"}
+
+
+def test_the_readme_status_of_the_biosignature_claims_on_the_human_model_is_what_the_run_gives(outcomes) -> None:
+    import re
+    from pathlib import Path
+
+    text = " ".join((Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8").split())
+    found = re.search(r"Bio-signatures \(human model\): ([^.]+)\.", text)
+    assert found, "README: keep the status sentence 'Bio-signatures (human model): C08 ..., C09 ..., C10 ....'"
+    stated = dict(item.strip().split(" ") for item in found.group(1).split(","))
+    simulated = {i: o.status for i, o in outcomes.items()
+                 if o.experiment is not None and o.experiment.species == "human" and not o.experiment.verification
+                 and i.startswith("C")}
+    assert {i: s for i, s in stated.items() if i in simulated} == simulated
 
 
 def test_the_readme_status_of_the_drug_development_claims_is_what_the_run_gives(outcomes) -> None:

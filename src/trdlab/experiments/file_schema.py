@@ -75,6 +75,21 @@ class NcaCheckFile(Strict):
     note: str = ""
 
 
+class BiomarkerCheckFile(Strict):
+    """A ``readout = "biomarker"`` check."""
+
+    readout: Literal["biomarker"]
+    id: Text | None = None
+    label: Text | None = None
+    biomarker: Text
+    arm: Text
+    reference: Text
+    at: Text
+    expect: Literal["up", "down", "unchanged"] | None = None
+    min_effect: Positive | None = None
+    max_change: Positive | None = None
+
+
 class SubgroupFile(Strict):
     """Subjects of another cohort with a given response status at a visit."""
 
@@ -91,14 +106,16 @@ class TrialCheckFile(Strict):
     id: Text | None = None
     label: Text
     metric: Metric
-    arm: Text
-    visit: Text
+    arm: Text = "all"
+    visit: Text = "all"
     cohort: Text | None = None
     control: Text | None = None
     low: Number | None = None
     high: Number | None = None
     after: Duration | None = None
     subgroup: SubgroupFile | None = None
+    feature: Text | None = None
+    outcome: Text | None = None
 
 
 class CohortFile(Strict):
@@ -128,9 +145,9 @@ def _readout(value: Any) -> str:
 
 AnyCheckFile = Annotated[
     Union[Annotated[RatioCheckFile, Tag("ratio")], Annotated[NcaCheckFile, Tag("nca")],
-          Annotated[TrialCheckFile, Tag("trial")]],
+          Annotated[TrialCheckFile, Tag("trial")], Annotated[BiomarkerCheckFile, Tag("biomarker")]],
     Discriminator(_readout, custom_error_type="readout",
-                  custom_error_message="unknown readout; use ratio, nca or trial"),
+                  custom_error_message="unknown readout; use ratio, nca, trial or biomarker"),
 ]
 
 
@@ -172,7 +189,7 @@ def structure_problems(row: object) -> list[str]:
 def _line(item: Any, row: object) -> str:
     loc = list(item["loc"])
     if len(loc) >= 2 and loc[0] == "check" and isinstance(loc[1], int) and len(loc) >= 3 and isinstance(loc[2], str) \
-            and loc[2] in ("ratio", "nca", "trial"):
+            and loc[2] in ("ratio", "nca", "trial", "biomarker"):
         del loc[2]  # the discriminator's tag is not a field of the file
     parts: list[str] = []
     for index, key in enumerate(loc):

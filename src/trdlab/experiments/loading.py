@@ -199,10 +199,45 @@ def _any_check(row: object, index: int, kind: str, arms: list[str], fail: Fail) 
     where = f"check[{index}]"
     readout = row.get("readout", "ratio") if isinstance(row, dict) else "ratio"
     if readout not in READOUTS or readout == "trial":
-        raise fail(f"{where}.readout", f"{readout!r}: use ratio or nca here (trial checks need [[experiment.cohort]])")
+        raise fail(f"{where}.readout", f"{readout!r}: use ratio, nca or biomarker here (trial checks need "
+                                       "[[experiment.cohort]])")
     if readout == "nca":
         return _nca_check(row, index, arms, fail)
+    if readout == "biomarker":
+        return _biomarker_check(row, index, kind, arms, fail)
     return _check(row, index, kind, arms, fail)
+
+
+def _biomarker_check(row: object, index: int, kind: str, arms: list[str], fail: Fail) -> Check:
+    """A biomarker reading of an arm against a reference, judged like a ratio (``at`` a sampling time)."""
+    from trdlab.biomarkers.definitions import BiomarkerError, load_library
+    from trdlab.biomarkers.measure import Sampling, check_sampling
+    from trdlab.biomarkers.timing import sampling_time
+
+    where = f"check[{index}]"
+    assert isinstance(row, dict)
+    name, arm, reference, at = (_text(row, k, fail, where) for k in ("biomarker", "arm", "reference", "at"))
+    library = load_library()
+    problems = check_sampling(Sampling(name, (at,)), library)
+    if problems:
+        raise fail(f"{where}.biomarker", "; ".join(problems))
+    marker = library.biomarkers[name]
+    if marker.kind in ("covariate", "rating"):
+        raise fail(f"{where}.biomarker", f"{name!r} is a {marker.kind}, not read from a simulated arm")
+    for key, value in (("arm", arm), ("reference", reference)):
+        if value not in arms:
+            raise fail(f"{where}.{key}", f"no arm {value!r}; arms: {', '.join(arms)}")
+    expect = row.get("expect")
+    if expect is None and kind != "prediction":
+        raise fail(f"{where}.expect", "missing; give up, down or unchanged (only a prediction may omit it)")
+    try:
+        hours = sampling_time(at, library.clock).hours
+    except BiomarkerError as exc:
+        raise fail(f"{where}.at", str(exc)) from None
+    label = str(row.get("label") or f"{name} {arm}/{reference} at {at}")
+    return Check(marker.observables[0], arm, reference, expect, label, _check_id(row, index, fail, where), "validation",
+                 f"{hours:g} h", biomarker=name, sample=at, min_effect=float(row.get("min_effect", 0.10)),
+                 max_change=float(row.get("max_change", 0.05)))
 
 
 def _nca_check(row: object, index: int, arms: list[str], fail: Fail) -> NcaCheck:
@@ -266,7 +301,16 @@ def _trial_check(row: object, index: int, cohorts: list[str], fail: Fail) -> Tri
     if row.get("readout") != "trial":
         raise fail(f"{where}.readout", "checks of a trial experiment need readout = \"trial\"")
     metric = row["metric"]  # one of the metrics, numbers finite, times with units: checked by file_schema
-    arm, visit, label = (_text(row, k, fail, where) for k in ("arm", "visit", "label"))
+    label = _text(row, "label", fail, where)
+    arm, visit = str(row.get("arm", "all")), str(row.get("visit", "all"))
+    from trdlab.experiments.readouts.signature import SIGNATURE_METRICS
+
+    if metric in SIGNATURE_METRICS and not row.get("outcome"):
+        raise fail(f"{where}.outcome", f"metric {metric!r} needs outcome = COLUMN (e.g. \"response_1d\")")
+    if metric == "correlation" and not row.get("feature"):
+        raise fail(f"{where}.feature", "metric 'correlation' needs feature = COLUMN (e.g. \"delta_sleep_ratio@night0\")")
+    if metric not in SIGNATURE_METRICS and ("arm" not in row or "visit" not in row):
+        raise fail(f"{where}.arm", f"metric {metric!r} needs arm and visit")
     cohort = row.get("cohort", cohorts[0])
     if cohort not in cohorts:
         raise fail(f"{where}.cohort", f"no cohort {cohort!r}; cohorts: {', '.join(cohorts)}")
@@ -286,7 +330,8 @@ def _trial_check(row: object, index: int, cohorts: list[str], fail: Fail) -> Tri
     bounds = {k: float(v) for k, v in numbers.items()}
     return TrialCheck(cast(Metric, metric), arm, visit, label, cohort, _check_id(row, index, fail, where),
                       control=row.get("control"), low=bounds.get("low"), high=bounds.get("high"),
-                      after=row.get("after"), subgroup=subgroup)
+                      after=row.get("after"), subgroup=subgroup, feature=row.get("feature"),
+                      outcome=row.get("outcome"))
 
 
 def _arm(row: object, index: int, species: str, fail: Fail, context: Context) -> Arm:
@@ -354,7 +399,9 @@ def _check(row: object, index: int, kind: str, arms: list[str], fail: Fail) -> C
     return Check(observable, arm, reference, expect, str(label), ident, "validation",
                  None if window else str(row["at"]), window, stat,
                  other_arm=named.get("other_arm"), other_reference=named.get("other_reference"),
-                 **{k: float(v) for k, v in numbers.items()})
+                 min_effect=float(numbers.get("min_effect", 0.10)), max_change=float(numbers.get("max_change", 0.05)),
+                 low=None if "low" not in numbers else float(numbers["low"]),
+                 high=None if "high" not in numbers else float(numbers["high"]))
 
 
 def _label(row: Mapping[str, object], observable: str, arm: str, reference: str,

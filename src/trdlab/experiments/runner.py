@@ -24,7 +24,7 @@ from trdlab.clinical.parameters import ClinicalParameters, load_clinical_paramet
 from trdlab.engines.base import Engine
 from trdlab.errors import ExperimentError, TrdlabError
 from trdlab.experiments.loading import load_experiments
-from trdlab.experiments.readouts import nca, ratio, trial
+from trdlab.experiments.readouts import nca, ratio, signature, trial
 from trdlab.experiments.spec import AnyCheck, Check, Experiment
 from trdlab.model.build import build_model
 from trdlab.model.sbml_model import Model
@@ -62,6 +62,8 @@ class ExperimentOutcome:
     reason: str | None = None
     checks: tuple[CheckOutcome, ...] = ()
     results: Mapping[str, Result] = field(default_factory=dict, repr=False, compare=False)
+    signatures: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """Bio-signature experiments: per cohort, ``{"table": signature table, "fits": {outcome: Signature}}``."""
     experiment: Experiment | None = field(default=None, repr=False, compare=False)
 
     def record(self) -> dict[str, object]:
@@ -111,10 +113,11 @@ def run_experiment(
     base: dict[str, Any] = dict(id=experiment.id, title=experiment.title, expected=experiment.expected_text(),
                 citation=experiment.citation, kind=experiment.kind, experiment=experiment)
     results: dict[str, Result] = {}
+    signatures: dict[str, Any] = {}
     try:
         if experiment.cohorts:
             checks = _run_trials(experiment, {} if cohorts is None else cohorts, trial_n,
-                                 params or load_clinical_parameters())
+                                 params or load_clinical_parameters(), signatures)
         else:
             model = _model(experiment.species, {} if models is None else models, experiment.compounds)
             _check_names(experiment, model)
@@ -132,13 +135,15 @@ def run_experiment(
     verdicts = [c.passed for c in checks]
     status: Status = "prediction" if experiment.kind == "prediction" else ("pass" if all(verdicts) else "fail")
     return ExperimentOutcome(status=status, measured={c.label: c.value for c in checks}, checks=checks,
-                             results=results, reason=failure_reason(status, experiment.discrepancy), **base)
+                             results=results, reason=failure_reason(status, experiment.discrepancy),
+                             signatures=signatures, **base)
 
 
 def _run_trials(experiment: Experiment, cache: MutableMapping[tuple[object, ...], Any], n: int | None,
-                params: ClinicalParameters) -> tuple[CheckOutcome, ...]:
+                params: ClinicalParameters, signatures: dict[str, Any]) -> tuple[CheckOutcome, ...]:
     """Simulate (or reuse) each cohort, score it and measure the trial checks."""
     tables = {}
+    by_name = {c.name: c for c in experiment.cohorts}
     for cohort in experiment.cohorts:
         key = cohort.key(n)
         if key not in cache:
@@ -150,6 +155,18 @@ def _run_trials(experiment: Experiment, cache: MutableMapping[tuple[object, ...]
     for check in experiment.checks:
         assert isinstance(check, trial.TrialCheck)
         table, design, scale = tables[check.cohort]
+        if check.metric in signature.SIGNATURE_METRICS:
+            cohort = by_name[check.cohort]
+            if check.cohort not in signatures:
+                simulated = cache[cohort.key(n)][1]
+                signatures[check.cohort] = {"table": signature.table(design, simulated, table, cohort.seed, params),
+                                            "fits": {}}
+            entry = signatures[check.cohort]
+            assert check.outcome is not None
+            value = signature.measure(check.metric, entry["table"], outcome=check.outcome, feature=check.feature,
+                                      seed=cohort.seed, fits=entry["fits"])
+            out.append(CheckOutcome(check.label, value, check.expected_text, check.passes(value), check.id, check.kind))
+            continue
         other = None
         if check.subgroup is not None:
             other_table, other_design, _ = tables[check.subgroup.cohort]

@@ -218,6 +218,10 @@ class Check:
     high: float | None = None
     other_arm: str | None = None
     other_reference: str | None = None
+    biomarker: str | None = None
+    """``readout = "biomarker"``: the biomarker read (``at`` holds its sampling time in hours)."""
+    sample: str | None = None
+    """The biomarker's sampling time as written (``"night 1"``)."""
 
     @property
     def span_h(self) -> tuple[float, float]:
@@ -232,6 +236,8 @@ class Check:
         """The expectation in words, e.g. ``"up by >= 10 %"``."""
         if self.expect is None:
             return "prediction (no literature expectation)"
+        if self.biomarker is not None and self.expect in ("up", "down"):
+            return f"{self.biomarker} at {self.sample} {self.expect} by >= {100 * self.min_effect:g} %"
         if self.expect in ("up", "down"):
             return f"{self.expect} by >= {100 * self.min_effect:g} %"
         if self.expect == "unchanged":

@@ -9,7 +9,9 @@ the purpose, a fixed small constant of :class:`Purpose`; the second is the index
     ├── (SUBJECTS=2, i)            pool subject i of a trial: symptom-model draws (drive g_50, placebo,
     │                              spontaneous fluctuation, rating-item noise, relapse), i = 0, 1, ...
     ├── (RANDOMISATION=3, 0)       the trial's allocation to arms (parallel) or sequences (crossover)
-    └── (DROPOUT=4, 0)             the trial's dropout times
+    ├── (DROPOUT=4, 0)             the trial's dropout times
+    └── (BIOMARKERS=5, crc32(biomarker), j, ...)  biomarker noise of included subject j: its trait
+                                   factor (no further word) and each sample's factor (crc32(time))
 
 Two streams of different purposes differ in their first spawn-key word, and two streams of one
 purpose in their second, so no two streams coincide whatever the number of subjects (the old keys
@@ -43,6 +45,7 @@ class Purpose(IntEnum):
     SUBJECTS = 2
     RANDOMISATION = 3
     DROPOUT = 4
+    BIOMARKERS = 5
 
 
 _PURPOSES = frozenset(int(p) for p in Purpose)
@@ -101,3 +104,15 @@ def column_stream(seed: int, label: str) -> np.random.Generator:
 def subject_streams(seed: int, n: int, start: int = 0) -> list[np.random.Generator]:
     """The generators of subjects ``start .. start + n - 1``; each depends on its index only."""
     return [stream(seed, Purpose.SUBJECTS, i) for i in range(int(start), int(start) + int(n))]
+
+
+def biomarker_stream(seed: int, biomarker: str, subject: int, sample: str | None = None) -> np.random.Generator:
+    """Noise of one biomarker of one subject: its trait factor (``sample`` None) or one sample's factor.
+
+    Spawn key ``(BIOMARKERS, crc32(biomarker), subject[, crc32(sample) + 1])``: a reading depends on
+    its biomarker, subject and sampling time only (not on which other biomarkers or times are read).
+    """
+    key = [int(Purpose.BIOMARKERS), zlib.crc32(biomarker.encode()), int(subject)]
+    if sample is not None:
+        key.append(zlib.crc32(sample.encode()) + 1)
+    return np.random.default_rng(np.random.SeedSequence(check_seed(seed), spawn_key=tuple(key)))

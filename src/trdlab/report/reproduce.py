@@ -27,6 +27,7 @@ from trdlab.experiments.tally import Tally, tally
 from trdlab.model.build import build_model
 from trdlab.model.sbml_model import Model
 from trdlab.report import html
+from trdlab.report.biosignatures import biosignature_section
 from trdlab.report.figures import plt, time_course
 from trdlab.report.summary import summary_html
 from trdlab.report.parameters import parameters_markdown
@@ -135,6 +136,8 @@ def _write(folder: Path, console: Console) -> None:
         html.Section("Table 1: depression, magnesium and ketamine side by side", table1_html({o.id: o for o in results}),
                      "table1"),
         html.Section("Virtual trials", trial_html, "trials"),
+        html.Section("Bio-signatures", biosignature_section([o for o in results if o.signatures], folder / "figures"),
+                     "biosignatures"),
         html.Section("Experiments",
                      f"<p>{len(results)} experiment(s), each run on the model's own simulation "
                      "(nothing is read back from the expected values).</p>" + _evidence_html(counts, results)

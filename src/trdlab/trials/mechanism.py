@@ -32,8 +32,12 @@ class TrialObservables:
 
     @property
     def recorded(self) -> tuple[str, ...]:
-        """Every observable simulated and kept per subject (inputs first, then biomarkers)."""
-        return tuple(dict.fromkeys((*self.synaptic_efficacy, self.dissociation, *self.biomarkers)))
+        """Every observable simulated and kept per subject: inputs first, then the biomarkers, then
+        the observables the biomarker library's measurement models read (``library/biomarkers.toml``)."""
+        from trdlab.biomarkers.definitions import load_library
+
+        read = [name for marker in load_library().biomarkers.values() for name in marker.observables]
+        return tuple(dict.fromkeys((*self.synaptic_efficacy, self.dissociation, *self.biomarkers, *read)))
 
 
 def load_trial_observables(path: Path = OBSERVABLES_FILE) -> TrialObservables:

@@ -1,4 +1,5 @@
-"""Write a finished trial: ``subjects.parquet``, ``summary.json``, ``manifest.json``, figures and
+"""Write a finished trial: ``subjects.parquet`` (and, when the design reads biomarkers,
+``biomarkers.parquet``, tidy, and ``signature.parquet``, one row per subject: :mod:`trdlab.biomarkers.table`), ``summary.json``, ``manifest.json``, figures and
 ``adam/`` (ADSL, ADQS, ADTTE as Parquet and SAS transport; :mod:`trdlab.trials.adam`).
 
 The folder appears whole or not at all (written into a hidden sibling, then renamed).
@@ -42,6 +43,12 @@ def write_trial(result: TrialResult, out: str | Path, *, overwrite: bool = False
     scale = load_scale(result.design.scale)
     with output_folder(out, overwrite=overwrite, what="trial output folder") as staging:
         result.subjects.to_parquet(staging / "subjects.parquet", index=False)
+        if result.biomarkers is not None:
+            from trdlab.biomarkers.table import signature_table
+
+            result.biomarkers.to_parquet(staging / "biomarkers.parquet", index=False)
+            signature_table(result.subjects, result.biomarkers, result.design.visits, result.design.response) \
+                .to_parquet(staging / "signature.parquet", index=False)
         (staging / "summary.json").write_text(json.dumps(_clean(result.summary), indent=2) + "\n", encoding="utf-8")
         manifest = {
             "trdlab_version": __version__,

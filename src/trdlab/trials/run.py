@@ -25,6 +25,7 @@ from trdlab.errors import TrialError
 from trdlab.population import Population, load_population, sample_population
 from trdlab.population.covariates import population_names
 from trdlab.trials import cohort as cohort_mod
+from trdlab.trials.biomarkers import cohort_biomarkers
 from trdlab.trials.design import TrialDesign, load_design
 from trdlab.trials.mechanism import OBSERVABLES, SubjectPlan, simulate_plans
 from trdlab.trials.regimens import arm_regimen, background_regimen, design_compounds
@@ -44,6 +45,8 @@ class TrialResult:
     subjects: pd.DataFrame
     summary: dict
     visit_days: dict[str, float]
+    biomarkers: pd.DataFrame | None = None
+    """The design's biomarker readings (:mod:`trdlab.trials.biomarkers`); None when it reads none."""
 
     def _repr_html_(self) -> str:
         """Jupyter: response and remission per arm and visit."""
@@ -224,4 +227,5 @@ def run_trial(
     visit_days = {"baseline": 0.0, **{v: h / 24.0 for v, h in zip(design.visits, design.visit_hours)}}
     summary = summarize_trial(subjects[subjects.visit != "baseline"], visit_order=list(design.visits),
                               visit_days=visit_days)
-    return TrialResult(design, _check_seed(seed), subjects, summary, visit_days)
+    markers = cohort_biomarkers(design, cohort, _check_seed(seed), params) if design.biomarkers else None
+    return TrialResult(design, _check_seed(seed), subjects, summary, visit_days, markers)

@@ -60,8 +60,32 @@ def effect(results: Mapping[str, Result], check: Check, *, arm: str | None = Non
     return ratio(results, check, arm=arm, reference=reference) - 1.0
 
 
+def biomarker_ratio(results: Mapping[str, Result], check: Check) -> float:
+    """Noise-free reading of ``check.biomarker`` in the arm over that in the reference, at ``check.sample``."""
+    from trdlab.biomarkers.definitions import load_library
+    from trdlab.biomarkers.measure import expected
+    from trdlab.biomarkers.timing import sampling_time
+
+    library = load_library()
+    assert check.biomarker is not None and check.sample is not None
+    marker = library.get(check.biomarker)
+    time = sampling_time(check.sample, library.clock)
+    readings = []
+    for name in (check.arm, check.reference):
+        result = results[name]
+        # the pre-treatment state is the arm's value at time 0 (arms may start earlier, e.g. a diet)
+        grid = result.times[result.times >= 0.0]
+        start = result.times.size - grid.size
+        values = {o: np.asarray(result.column(o), float)[None, start:] for o in marker.observables}
+        readings.append(float(expected(marker, values, grid, time, library=library)[0]))
+    top, bottom = readings
+    return top / bottom if bottom else (1.0 if top == 0 else float("inf"))
+
+
 def readout(results: Mapping[str, Result], check: Check) -> float:
     """The number the check is judged on: the ratio, or for comparisons the effect difference."""
+    if check.biomarker is not None:
+        return biomarker_ratio(results, check)
     if check.expect in COMPARISONS:
         other = effect(results, check, arm=check.other_arm, reference=check.other_reference)
         return effect(results, check) - other

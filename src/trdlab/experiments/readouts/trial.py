@@ -8,7 +8,10 @@ visits) and checks with ``readout = "trial"``:
              genotype_gap (mean improvement of the genotype covariate's first, homozygous
              reference category minus the other carriers: Val/Val minus Met carriers) | item_p_value (Welch t-test
              of the suicide item's change, arm vs control) | remitters_late (fraction of remitters
-             at the visit first remitting at or after ``after``)
+             at the visit first remitting at or after ``after``) | correlation, signature_auc,
+             signature_auc_ci_low, relapse_concordance (bio-signatures learned on the cohort's
+             biomarker table: :mod:`~trdlab.experiments.readouts.signature`; ``arm`` and ``visit``
+             are then ``"all"``)
 
 bounded by ``low`` / ``high``. With ``subgroup = { cohort, arm, visit, response = false }`` the
 value is the metric over all subjects of the check's cohort minus the metric over the subjects
@@ -39,7 +42,8 @@ from trdlab.trials.scoring import Cohort as SimulatedCohort
 from trdlab.trials.scoring import score
 
 Metric = Literal["response_rate", "remission_rate", "pct_change", "effect_size_d", "genotype_gap",
-                 "item_p_value", "remitters_late"]
+                 "item_p_value", "remitters_late", "correlation", "signature_auc", "signature_auc_ci_low",
+                 "relapse_concordance"]
 METRICS: tuple[str, ...] = get_args(Metric)
 
 
@@ -89,6 +93,10 @@ class TrialCheck:
     high: float | None = None
     after: str | None = None
     subgroup: Subgroup | None = None
+    feature: str | None = None
+    """``correlation``: the signature-table column correlated with ``outcome``."""
+    outcome: str | None = None
+    """Signature metrics (:mod:`~trdlab.experiments.readouts.signature`): the outcome column."""
 
     @property
     def expected_text(self) -> str:

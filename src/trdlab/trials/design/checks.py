@@ -58,7 +58,7 @@ def _table(loc: tuple[int | str, ...]) -> str:
     """Which table of the file a key's location is in."""
     if loc[:1] == ("arms",):
         return "entry" if "regimen" in loc else "arm"
-    return {"background": "entry", "dropout": "dropout"}.get(str(loc[0]), "design") if len(loc) > 1 else "design"
+    return {"background": "entry", "dropout": "dropout", "biomarkers": "biomarkers"}.get(str(loc[0]), "design") if len(loc) > 1 else "design"
 
 
 def schema_problems(error: ValidationError) -> list[str]:
@@ -148,7 +148,24 @@ def _relations(mapping: Mapping[str, object], source: str) -> list[str]:
         _entry(mapping["background"], "background", fail)
     if "arms" in values and "visits" in values:
         _schedule(values, fail)
+    if values.get("biomarkers") and "visits" in values:
+        _samplings(values, fail)
     return problems
+
+
+def _samplings(values: dict[str, Any], fail: Any) -> None:
+    """Biomarkers are read within a period: at most at its last visit."""
+    from trdlab.biomarkers.definitions import load_library
+    from trdlab.biomarkers.timing import sampling_time
+
+    last = max(v.hours for v in values["visits"])
+    clock = load_library().clock
+    for i, line in enumerate(values["biomarkers"]):
+        for j, label in enumerate(line.at):
+            hours = sampling_time(label, clock).hours
+            if hours > last + 1e-9:
+                fail(f"biomarkers[{i}].at[{j}]", f"{label!r} ({hours:g} h) comes after the last visit ({last:g} h); "
+                                                 "sample within the trial or add a later visit")
 
 
 def _thresholds(values: dict[str, Any], fail: Any) -> None:

@@ -127,6 +127,28 @@ class DropoutFile(Strict):
         return self
 
 
+class SamplingFile(Strict):
+    """One ``[[biomarkers]]`` line: ``{ biomarker = "plasma_bdnf", at = ["baseline", "240 min"] }``."""
+
+    biomarker: Text
+    at: Annotated[list[Text], Field(min_length=1)] = ["baseline"]
+
+    @model_validator(mode="after")
+    def _known(self) -> SamplingFile:
+        from trdlab.biomarkers.measure import Sampling, check_sampling
+
+        problems = check_sampling(Sampling(self.biomarker, tuple(self.at)))
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def value(self) -> Sampling:
+        """The line as the design's value."""
+        from trdlab.biomarkers.measure import Sampling
+
+        return Sampling(self.biomarker, tuple(self.at))
+
+
 class ArmFile(Strict):
     """One ``[[arms]]`` table."""
 
@@ -164,6 +186,7 @@ class DesignFile(Strict):
     relapse_followup: PositiveDuration | None = None
     notes: str | None = None
     arms: list[ArmFile] = Field(min_length=1)
+    biomarkers: list[SamplingFile] = []
 
     def value(self, source: str, population: str) -> TrialDesign:
         """The design as a value; ``population`` as resolved (a name, or an absolute file path)."""
@@ -176,11 +199,12 @@ class DesignFile(Strict):
             background=self.background.value() if self.background is not None else None,
             dropout=Dropout(self.dropout.rate, self.dropout.fraction) if self.dropout is not None else None,
             relapse_followup=text(self.relapse_followup), allow_predose_visits=self.allow_predose_visits,
-            notes=self.notes, source=source)
+            notes=self.notes, biomarkers=tuple(b.value() for b in self.biomarkers), source=source)
 
 
 KNOWN_KEYS: dict[str, tuple[str, ...]] = {
     "design": tuple(DesignFile.model_fields), "arm": tuple(ArmFile.model_fields),
     "entry": tuple(EntryFile.model_fields), "dropout": tuple(DropoutFile.model_fields),
+    "biomarkers": tuple(SamplingFile.model_fields),
 }
 """The keys of each table of a design file."""

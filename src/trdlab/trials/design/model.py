@@ -17,6 +17,7 @@ from trdlab.clinical.scales import load_scale
 from trdlab.dosing.catalog import PROTOCOL_INFO
 from trdlab.dosing.constructors import ORAL_INTERVAL
 from trdlab.errors import TrialError
+from trdlab.biomarkers.measure import Sampling
 from trdlab.model.units import parse
 
 Kind = Literal["parallel", "crossover"]
@@ -146,6 +147,8 @@ class TrialDesign:
     relapse_followup: str | None = None
     allow_predose_visits: bool = False
     notes: str | None = None
+    biomarkers: tuple[Sampling, ...] = ()
+    """Biomarkers read from every subject, with their sampling times (:mod:`trdlab.biomarkers`)."""
     source: str = field(default="<mapping>", compare=False)
 
     @property
@@ -218,4 +221,6 @@ class TrialDesign:
         if self.dropout is not None:
             out["dropout"] = self.dropout.to_dict()
         out["arms"] = [arm.to_dict() for arm in self.arms]
+        if self.biomarkers:
+            out["biomarkers"] = [b.to_dict() for b in self.biomarkers]
         return out
