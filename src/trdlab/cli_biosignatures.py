@@ -64,10 +64,11 @@ def biomarkers_psg(
     table = pd.DataFrame(rows)
     with output_folder(out_dir, overwrite=False, what="PSG folder") as staging:
         table.to_csv(staging / "psg.csv", index=False)
-    view = Table("file", "SWA NREM1", "SWA NREM2", "DSR", "SWS min", "SW /min", title="sleep features")
+    from trdlab.psg.features import SUMMARY
+
+    view = Table("file", *SUMMARY, title="sleep features")
     for row in rows:
-        view.add_row(Path(str(row["file"])).name, f"{row['swa_nrem1']:.1f}", f"{row['swa_nrem2']:.1f}",
-                     f"{row['delta_sleep_ratio']:.2f}", f"{row['sws_minutes']:.1f}", f"{row['sw_density']:.2f}")
+        view.add_row(Path(str(row["file"])).name, *(f"{float(row[name]):.3g}" for name in SUMMARY))
     out.print(view)
     out.print(f"wrote {out_dir}/psg.csv")
 

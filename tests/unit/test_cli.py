@@ -154,6 +154,12 @@ def test_reproduce_writes_the_report(reproduced: tuple[Path, subprocess.Complete
     # the drug-development claims ran and report (D01 a prediction, D02/D03 judged)
     assert status["D01"] == "prediction" and status["D02"] in ("pass", "fail") and status["D03"] in ("pass", "fail")
     assert "D02" in html and "glyx13" in html
+    # the bio-signature claims ran; the report shows the signatures, the correlations and the PSG path
+    assert all(status[i] in ("pass", "fail") for i in ("C08", "C09", "C10"))
+    assert "id=\"biosignatures\"" in html and "AUC (nested CV)" in html and "concordance (CV Cox)" in html
+    for name in ("signature_C08_response_1d.png", "signature_C08_relapse_1d.png", "correlations_C08.png"):
+        assert (out / "figures" / name).stat().st_size > 10_000
+    assert "injected SWA NREM1" in html and (out / "trials" / "biosignature_ketamine" / "signature.parquet").is_file()
     # the report opens on the summary: ledger counts by section and kind, with links into the report
     assert html.index("id=\"summary\"") < html.index("id=\"s1\"")
     assert "pass (validation)" in html and "href='#table1'" in html and "id=\"table1\"" in html

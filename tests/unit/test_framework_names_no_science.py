@@ -20,6 +20,9 @@ SOURCE = Path(trdlab.__file__).parent
 SCIENCE_AS_CODE = {
     "clinical": "the clinical layer's equations (symptoms, scales, placebo): science written as code, like "
                 "library/modules/*.ant; its parameters are rows of library/clinical/parameters",
+    "biomarkers/sleep.py": "the sleep-homeostasis model (process S and the night features it defines): science as "
+                           "code; its parameters are the [sleep] rows of library/biomarkers.toml",
+    "psg/features.py": "the sleep EEG features a recording gives, under the sleep model's feature names",
 }
 
 
@@ -36,6 +39,8 @@ def library_ids() -> dict[str, str]:
             ids.update(dict.fromkeys(entry.get("observables", {}), "observable"))
     ids.update(dict.fromkeys(tomllib.loads((root / "populations.toml").read_text(encoding="utf-8")), "population"))
     ids.update(dict.fromkeys((c.id for c in load_ledger()), "claim"))
+    biomarkers = tomllib.loads((root / "biomarkers.toml").read_text(encoding="utf-8"))
+    ids.update(dict.fromkeys((k for k in biomarkers if k not in ("clock", "sleep")), "biomarker"))
     return ids
 
 
@@ -60,7 +65,7 @@ def framework_modules() -> list[Path]:
 def test_the_library_has_ids_to_look_for() -> None:
     ids = library_ids()
     kinds = set(ids.values())
-    assert {"parameter", "compound", "protocol", "target slot", "observable", "population", "claim"} <= kinds
+    assert {"parameter", "compound", "protocol", "target slot", "observable", "population", "claim", "biomarker"} <= kinds
     assert len(ids) > 400
 
 

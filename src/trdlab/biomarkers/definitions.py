@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import AfterValidator, Field, ValidationError, model_validator
 
 from trdlab.errors import TrdlabError
 from trdlab.model.units import parse
@@ -25,11 +25,18 @@ LIBRARY_FILE = Path(__file__).resolve().parents[1] / "library" / "biomarkers.tom
 
 Kind = Literal["model", "absolute", "sleep", "covariate", "rating"]
 Sampling = Literal["any", "night", "trait"]
-SleepFeature = Literal["swa_nrem1", "swa_nrem2", "delta_sleep_ratio", "sws_minutes"]
 
 
 class BiomarkerError(TrdlabError, ValueError):
     """A biomarker file, name or sampling time is wrong (the message names the field and the fix)."""
+
+
+def _sleep_feature(name: str) -> str:
+    from trdlab.biomarkers.sleep import FEATURES
+
+    if name not in FEATURES:
+        raise ValueError(f"{name!r} is not a night feature of the sleep model; use one of {', '.join(FEATURES)}")
+    return name
 
 
 class ValueFile(Strict):
@@ -61,7 +68,7 @@ class BiomarkerFile(Strict):
     typical: ValueFile | None = None
     between_subject_cv: ValueFile | None = None
     measurement_cv: ValueFile | None = None
-    feature: SleepFeature | None = None
+    feature: Annotated[str, AfterValidator(_sleep_feature)] | None = None
     covariate: str | None = None
     codes: dict[str, float] = {}
     column: str | None = None

@@ -28,6 +28,10 @@ EPOCH_S = 30.0
 STAGES = ("W", "N1", "N2", "N3", "R")
 FEATURES = ("swa_nrem1", "swa_nrem2", "delta_sleep_ratio", "sws_minutes", "sw_density", "sw_amplitude", "sw_slope",
             "sleep_minutes")
+SUMMARY = FEATURES[:5]
+"""The columns a summary view shows."""
+EPISODE_SWA = ("swa_nrem1", "swa_nrem2")
+"""SWA of NREM episodes 1 and 2 (a synthetic night's injected truth is per episode)."""
 
 
 def read_hypnogram(path: str | Path, epochs: int) -> tuple[str, ...]:

@@ -48,7 +48,7 @@ def _correlation_figure(table: pd.DataFrame, checks: Sequence[TrialCheck], path:
 def _psg_demo(figures: Path) -> str:
     """Synthetic nights (healthy and depleted synaptic drive) through the real EDF + YASA pipeline."""
     from trdlab.psg.edf import read_recording
-    from trdlab.psg.features import psg_features
+    from trdlab.psg.features import EPISODE_SWA, SUMMARY, psg_features
     from trdlab.psg.synthetic import synthesize_night, write_edf
 
     rows = []
@@ -57,14 +57,16 @@ def _psg_demo(figures: Path) -> str:
         path = write_edf(night, figures / f"synthetic_night_{drive:g}.edf")
         found = psg_features(read_recording(path), night.stages)
         path.unlink()
-        rows.append((f"{drive:g}", f"{night.injected_swa(1):.1f}", f"{found['swa_nrem1']:.1f}", f"{night.injected_swa(2):.1f}",
-                     f"{found['swa_nrem2']:.1f}", f"{found['delta_sleep_ratio']:.3f}", f"{found['sws_minutes']:.1f}"))
+        truth = [f"{night.injected_swa(k):.1f}" for k in (1, 2)]
+        rows.append((f"{drive:g}", truth[0], truth[1], *(f"{found[name]:.4g}" for name in SUMMARY)))
     return ("<h3>Sleep EEG files: the PSG path on synthetic recordings</h3><p>A simulated night is written as an EDF+ file "
             "with known injected slow-wave power (<code>trdlab biomarkers synthetic-psg</code>), read back with MNE and "
             "analysed with YASA (<code>trdlab biomarkers psg</code>, hypnogram given). Real recordings take the same path, "
             "staged by YASA's classifier when no hypnogram is given.</p>"
-            + html.table(("synaptic drive", "injected SWA NREM1 (uV^2)", "recovered", "injected SWA NREM2", "recovered",
-                          "delta sleep ratio", "SWS (min)"), rows))
+            + html.table(("synaptic drive", "injected SWA NREM1 (uV^2)", "injected SWA NREM2 (uV^2)",
+                          *(f"recovered {name}" for name in SUMMARY)), rows)
+            + f"<p>Recovered {' and '.join(EPISODE_SWA)} are the YASA pipeline's readings of the EDF files "
+              "(compare them with the injected columns).</p>")
 
 
 def biosignature_section(results: Sequence[ExperimentOutcome], figures: Path) -> str:
