@@ -31,7 +31,7 @@ def main(n: int = 1000) -> None:
     started = time.perf_counter()
     result = run_trial("biosignature_ketamine", n=n, seed=1)
     assert result.biomarkers is not None
-    table = signature_table(result.subjects, result.biomarkers, result.design.visits, result.design.response)
+    table = signature_table(result.subjects, result.biomarkers, result.design.visits)
     simulated = time.perf_counter()
     signature = fit_table(table, "response_1d", scheme=scheme(1))
     learned = time.perf_counter()

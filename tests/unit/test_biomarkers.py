@@ -171,18 +171,23 @@ def test_a_design_biomarkers_block_is_checked_field_by_field() -> None:
 def test_the_relapse_columns_follow_the_landmark_rule() -> None:
     visits = ("230 min", "1 d", "3 d", "7 d")
     rows = []
-    # subject 0 responds at 1 d and relapses at 7 d; 1 responds and keeps it; 2 never responds
-    for subject, responses in ((0, [0, 1, 1, 0]), (1, [1, 1, 1, 1]), (2, [0, 0, 0, 0])):
+    # subject 0 responds at 1 d and relapses at 7 d; 1 responds and keeps it; 2 never responds;
+    # 3 responds at 1 d and drops out (no later rating); 4 responds, keeps it at 3 d, drops out before 7 d
+    for subject, responses in ((0, [0, 1, 1, 0]), (1, [1, 1, 1, 1]), (2, [0, 0, 0, 0]), (3, [1, 1, None, None]),
+                               (4, [1, 1, 1, None])):
         rows.append({"subject": subject, "period": 1, "visit": "baseline", "arm": "k", "total": 30.0, "pct_change": 0.0,
                      "response": False, "age": 40.0, "failed_trials": 3.0})
         for visit, response in zip(visits, responses):
-            rows.append({"subject": subject, "period": 1, "visit": visit, "arm": "k", "total": 10.0 if response else 25.0,
+            rows.append({"subject": subject, "period": 1, "visit": visit, "arm": "k",
+                         "total": np.nan if response is None else 10.0 if response else 25.0,
                          "pct_change": 0.6 if response else 0.1, "response": bool(response), "age": 40.0,
                          "failed_trials": 3.0})
-    table = signature_table(pd.DataFrame(rows), pd.DataFrame(columns=["period"]), visits, 0.5)
+    table = signature_table(pd.DataFrame(rows), pd.DataFrame(columns=["period"]), visits)
     assert table.relapse_1d_time.tolist()[:2] == [6.0, 6.0] and np.isnan(table.relapse_1d_time[2])
     assert table.relapse_1d_event.tolist()[:2] == [1.0, 0.0]
-    assert table.response_1d.tolist() == [1.0, 1.0, 0.0]
+    assert np.isnan(table.relapse_1d_time[3]) and np.isnan(table.relapse_1d_event[3])  # nothing observed after 1 d
+    assert (table.relapse_1d_time[4], table.relapse_1d_event[4]) == (2.0, 0.0)  # censored at its last rating, 3 d
+    assert table.response_1d.tolist() == [1.0, 1.0, 0.0, 1.0, 1.0]
 
 
 def test_a_virtual_trial_writes_a_tidy_biomarker_table_the_same_for_the_same_seed() -> None:
@@ -223,3 +228,41 @@ def test_the_biomarker_readout_is_the_measurement_model_applied_to_each_arm() ->
               for a in ("ketamine", "saline")]
     swa = [float(episode_swa(SLEEP, BED, np.array(d), 1)) for d in drives]
     assert value == pytest.approx(swa[0] / swa[1], rel=1e-9)
+
+
+def test_clock_times_are_converted_with_their_units_and_checked() -> None:
+    import tomllib
+
+    from trdlab.biomarkers.definitions import LIBRARY_FILE
+
+    data = tomllib.loads(LIBRARY_FILE.read_text(encoding="utf-8"))
+    data["clock"]["first_dose"] = {"value": 600, "unit": "min", "assumed": "test"}
+    assert parse_library(data).clock.first_dose_h == 10.0
+    data["clock"]["sleep_onset"] = {"value": 23, "unit": "kg", "assumed": "test"}
+    data["clock"]["time_in_bed"] = {"value": 30, "unit": "h", "assumed": "test"}
+    with pytest.raises(BiomarkerError) as caught:
+        parse_library(data)
+    assert "[clock].sleep_onset: unit 'kg' is not a time" in str(caught.value)
+    assert "[clock].time_in_bed: 30 h must lie between 0 and 24 h" in str(caught.value)
+
+
+def test_a_crossover_period_draws_its_own_sample_noise_and_keeps_the_subject_trait() -> None:
+    grid = np.array([0.0, 24.0])
+    values = {"bdnf_release_pfc": np.ones((400, 2))}
+    one = measure([Sampling("plasma_bdnf", ("baseline",))], values, grid, seed=3, period=1)
+    two = measure([Sampling("plasma_bdnf", ("baseline",))], values, grid, seed=3, period=2)
+    ratio = np.log(two.value.to_numpy() / one.value.to_numpy())
+    marker = LIBRARY.get("plasma_bdnf")
+    # same trait, independent samples: the log ratio has the variance of two sample factors only
+    assert np.std(ratio) == pytest.approx(np.sqrt(2 * np.log1p(marker.measurement_cv**2)), rel=0.1)
+
+
+def test_no_reading_is_taken_after_a_subject_dropped_out() -> None:
+    grid = np.array([0.0, 24.0, 48.0])
+    values = {"bdnf_release_pfc": np.ones((3, 3))}
+    table = measure([Sampling("plasma_bdnf", ("baseline", "1 d", "2 d")), Sampling("bdnf_met_carrier", ("baseline",))],
+                    values, grid, seed=1, observed_until_h=np.array([np.inf, 24.0, -np.inf]),
+                    covariates=pd.DataFrame({"bdnf_genotype": ["val/val", "val/met", "met/met"]}))
+    bdnf = table[table.biomarker == "plasma_bdnf"].pivot(index="subject", columns="time", values="value")[["baseline", "1 d", "2 d"]]
+    assert bdnf.notna().to_numpy().tolist() == [[True, True, True], [True, True, False], [False, False, False]]
+    assert table[table.biomarker == "bdnf_met_carrier"].value.tolist() == [0.0, 1.0, 1.0]  # a trait stays known

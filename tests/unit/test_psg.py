@@ -133,3 +133,23 @@ def test_cli_synthesises_and_analyses_a_night_and_refuses_a_corrupt_file_without
     assert refused.returncode == 1
     assert "truncated" in refused.stderr and "Traceback" not in refused.stderr
     assert not (tmp_path / "never").exists()
+
+
+def test_the_rate_check_reads_the_eeg_channel_s_own_rate_in_a_mixed_rate_file(tmp_path: Path) -> None:
+    """MNE resamples every channel to the highest rate; the refusal must use the EEG channel's own rate."""
+    import pyedflib
+
+    path = tmp_path / "mixed.edf"
+    seconds = 40 * 60
+    rng = np.random.default_rng(0)
+    headers, signals = [], []
+    for label, rate in (("C4-M1", 64), ("ECG", 256)):
+        headers.append({"label": label, "dimension": "uV", "sample_frequency": rate, "physical_max": 500.0,
+                        "physical_min": -500.0, "digital_max": 32767, "digital_min": -32768})
+        signals.append(rng.normal(0, 20, seconds * rate))
+    writer = pyedflib.EdfWriter(str(path), 2, file_type=pyedflib.FILETYPE_EDFPLUS)
+    writer.setSignalHeaders(headers)
+    writer.writeSamples(signals)
+    writer.close()
+    with pytest.raises(PsgError, match="'C4-M1' is sampled at 64 Hz"):
+        read_recording(path)

@@ -117,7 +117,7 @@ def test_the_relapse_signature_concordance_approaches_the_analytic_value() -> No
 
 def test_a_feature_measured_after_the_outcome_is_refused_as_leakage() -> None:
     table = _table(60, np.array([1.0]), 0.0, seed=1).assign(**{"plasma_bdnf@240min": 1.0})
-    with pytest.raises(SignatureError, match=r"'plasma_bdnf@240min' is measured at 4 h, after the outcome response_230min"):
+    with pytest.raises(SignatureError, match=r"'plasma_bdnf@240min' is measured at 4 h, not before the outcome response_230min"):
         problem(table.rename(columns={"response_1d": "response_230min"}), "response_230min",
                 ["marker0@baseline", "plasma_bdnf@240min"])
 
@@ -126,6 +126,7 @@ def test_the_default_features_are_those_within_72_h_and_before_the_outcome() -> 
     table = pd.DataFrame(columns=["subject", "a@baseline", "b@night1", "c@2d", "d@7d", "bdnf_met_carrier", "age",
                                   "response_1d", "improvement_1d"])
     assert default_features(table, outcome_h=24.0) == ("a@baseline", "b@night1", "bdnf_met_carrier")
+    assert default_features(table, outcome_h=48.0) == ("a@baseline", "b@night1", "bdnf_met_carrier")  # c@2d: same time
     assert default_features(table, outcome_h=24.0 * 14) == ("a@baseline", "b@night1", "c@2d", "bdnf_met_carrier")
 
 
@@ -142,8 +143,9 @@ def test_one_class_and_too_few_subjects_per_fold_are_clear_errors() -> None:
     with pytest.raises(SignatureError, match="only one class"):
         fit_table(table.assign(response_1d=1.0), "response_1d", scheme=FAST)
     few = table.assign(response_1d=[1.0] * 4 + [0.0] * 36)
-    with pytest.raises(SignatureError, match="the smaller class has 4 subjects"):
-        fit_table(few, "response_1d", scheme=FAST)
+    with pytest.raises(SignatureError, match="the smaller class has 4 subjects, fewer than 5"):
+        fit_table(few, "response_1d", scheme=FAST)  # 5 outer folds hold out 1 of 5: 4 left >= 3 inner folds
+    assert CVScheme(outer_folds=2, inner_folds=3).min_per_class == 6  # 6 - 3 = 3 >= 3; 5 - 3 = 2 < 3
     with pytest.raises(SignatureError, match="column 'response_7d' is missing"):
         fit_table(table, "response_7d", scheme=FAST)
     with pytest.raises(SignatureError, match="must end in its time"):
@@ -172,7 +174,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_cli_fits_and_applies_and_refuses_leakage_without_a_folder(tmp_path: Path) -> None:
     data = tmp_path / "table.csv"
-    _table(120, np.array([1.0, 0.0]), 0.0, seed=6).to_csv(data, index=False)
+    _table(120, np.array([1.0, 0.0]), 0.0, seed=6).assign(**{"marker0@2d": 0.0}).to_csv(data, index=False)
     done = _cli("signature", "fit", "--data", str(data), "--outcome", "response_1d", "--permutations", "5",
                 "--bootstrap", "100", "--out", str(tmp_path / "sig"))
     assert done.returncode == 0, done.stderr
@@ -182,5 +184,5 @@ def test_cli_fits_and_applies_and_refuses_leakage_without_a_folder(tmp_path: Pat
     assert len(pd.read_csv(tmp_path / "p.csv")) == 120
     leak = _cli("signature", "fit", "--data", str(data), "--outcome", "response_1d", "--features", "marker0@2d",
                 "--out", str(tmp_path / "never"))
-    assert leak.returncode == 1 and "not in the table" in leak.stderr
+    assert leak.returncode == 1 and "'marker0@2d' is measured at 48 h, not before the outcome" in leak.stderr
     assert not (tmp_path / "never").exists()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
+import numpy as np
 from pydantic import AfterValidator, Field, ValidationError, model_validator
 
 from trdlab.errors import TrdlabError
@@ -178,8 +179,13 @@ class BiomarkerLibrary:
                                  "(library/biomarkers.toml)") from None
 
 
-def _hours(value: ValueFile) -> float:
-    return float(parse(value.unit).to("hour").magnitude * value.value) if value.unit != "dimensionless" else value.value
+def _hours(value: ValueFile, where: str, problems: list[str]) -> float:
+    """The value in hours; a problem (and NaN) when its unit is not a time."""
+    try:
+        return float(parse(value.unit).to("hour").magnitude * value.value)
+    except Exception:  # noqa: BLE001 - pint's dimensionality error
+        problems.append(f"{where}: unit {value.unit!r} is not a time; write e.g. unit = \"h\" or \"min\"")
+        return float("nan")
 
 
 def _problems(exc: ValidationError, where: str) -> list[str]:
@@ -210,6 +216,17 @@ def parse_library(data: dict[str, object], file: str = "biomarkers.toml") -> Bio
     if problems:
         raise BiomarkerError("\n".join(problems))
     assert clock is not None and sleep is not None
+    times = {name: _hours(getattr(clock, name), f"{file}: [clock].{name}", problems)
+             for name in ("first_dose", "sleep_onset", "time_in_bed")}
+    times.update({name: _hours(getattr(sleep, name), f"{file}: [sleep].{name}", problems)
+                  for name in ("tau_rise", "tau_decay", "cycle")})
+    for name in ("first_dose", "sleep_onset"):
+        if np.isfinite(times[name]) and not 0 <= times[name] < 24:
+            problems.append(f"{file}: [clock].{name}: {times[name]:g} h is not a clock time; give 0 <= hours < 24")
+    if np.isfinite(times["time_in_bed"]) and not 0 < times["time_in_bed"] < 24:
+        problems.append(f"{file}: [clock].time_in_bed: {times['time_in_bed']:g} h must lie between 0 and 24 h")
+    if problems:
+        raise BiomarkerError("\n".join(problems))
     biomarkers = {}
     for name, row in rows.items():
         biomarkers[name] = Biomarker(
@@ -220,8 +237,8 @@ def parse_library(data: dict[str, object], file: str = "biomarkers.toml") -> Bio
             row.feature, row.covariate, tuple(row.codes.items()), row.column)
     return BiomarkerLibrary(
         biomarkers,
-        Clock(clock.first_dose.value, clock.sleep_onset.value, _hours(clock.time_in_bed)),
-        SleepModel(_hours(sleep.tau_rise), _hours(sleep.tau_decay), _hours(sleep.cycle), sleep.nrem_fraction.value,
+        Clock(times["first_dose"], times["sleep_onset"], times["time_in_bed"]),
+        SleepModel(times["tau_rise"], times["tau_decay"], times["cycle"], sleep.nrem_fraction.value,
                    sleep.floor.value, sleep.swa_healthy.value, sleep.n3_threshold.value, sleep.epoch_cv.value))
 
 

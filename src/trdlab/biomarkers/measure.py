@@ -120,14 +120,18 @@ def _lognormal(z: float, cv: float) -> float:
     return float(np.exp(sigma * z - sigma * sigma / 2))
 
 
-def noise_factors(marker: Biomarker, seed: int, subjects: Sequence[int], time: SamplingTime) -> np.ndarray:
-    """trait x sample factors (subject,) of ``marker`` at ``time`` (1 where both CVs are 0)."""
+def noise_factors(marker: Biomarker, seed: int, subjects: Sequence[int], time: SamplingTime,
+                  period: int = 1) -> np.ndarray:
+    """trait x sample factors (subject,) of ``marker`` at ``time`` of ``period`` (1 where both CVs are 0).
+
+    The trait factor is the subject's in every period; each period's samples have their own factor."""
     if marker.between_subject_cv == 0 and marker.measurement_cv == 0:
         return np.ones(len(subjects))
     out = np.empty(len(subjects))
     for k, subject in enumerate(subjects):
         trait = biomarker_stream(seed, marker.id, int(subject)).standard_normal()
-        sample = biomarker_stream(seed, marker.id, int(subject), time.suffix).standard_normal()
+        label = time.suffix if period == 1 else f"{time.suffix}@period{period}"
+        sample = biomarker_stream(seed, marker.id, int(subject), label).standard_normal()
         out[k] = _lognormal(trait, marker.between_subject_cv) * _lognormal(sample, marker.measurement_cv)
     return out
 
@@ -135,10 +139,13 @@ def noise_factors(marker: Biomarker, seed: int, subjects: Sequence[int], time: S
 def measure(samplings: Sequence[Sampling], values: Mapping[str, np.ndarray], grid: np.ndarray, *, seed: int,
             subjects: Sequence[int] | None = None, covariates: pd.DataFrame | None = None,
             ratings: Mapping[str, np.ndarray] | None = None, library: BiomarkerLibrary | None = None,
-            extra: Mapping[str, Sequence[object] | np.ndarray] | None = None) -> pd.DataFrame:
+            extra: Mapping[str, Sequence[object] | np.ndarray] | None = None, period: int = 1,
+            observed_until_h: np.ndarray | None = None) -> pd.DataFrame:
     """The tidy biomarker table: one row per subject x biomarker x time, noise-free and measured.
 
-    ``values`` hold (subject, grid) arrays; ``extra`` adds constant columns per subject (arm, period).
+    ``values`` hold (subject, grid) arrays; ``extra`` adds constant columns per subject (arm, period);
+    ``period`` (1, 2, ...) keys the sample noise; ``observed_until_h`` (subject,): readings later than
+    it (a dropout) are missing (NaN).
     """
     library = library or load_library()
     n = next(iter(values.values())).shape[0]
@@ -152,7 +159,9 @@ def measure(samplings: Sequence[Sampling], values: Mapping[str, np.ndarray], gri
         for label in sampling.at:
             time = sampling_time(label, library.clock)
             clean = expected(marker, values, grid, time, covariates=covariates, ratings=ratings, library=library)
-            reading = clean * noise_factors(marker, seed, subjects, time)
+            reading = clean * noise_factors(marker, seed, subjects, time, period)
+            if observed_until_h is not None and marker.sampling != "trait":
+                reading = np.where(time.hours <= observed_until_h, reading, np.nan)
             frame = {"subject": subjects, **dict(extra or {}), "biomarker": marker.id, "time": time.label,
                      "suffix": time.suffix, "hours": time.hours, "expected": clean, "value": reading,
                      "unit": marker.unit}

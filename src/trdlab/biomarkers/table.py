@@ -9,10 +9,11 @@ crossover the second period's baseline is not treatment-naive):
 - clinical covariates ``age``, ``failed_trials``, ``baseline_total`` (the scoring baseline);
 - outcomes per visit ``improvement_<time>`` (fractional reduction of the total from baseline) and
   ``response_<time>`` (0/1, the design's response criterion);
-- relapse among the responders at the landmark visit (the first visit at or after 1 d):
-  ``relapse_<time>_time`` (days from the landmark to the first later visit without response,
-  or to the last visit, censored) and ``relapse_<time>_event`` (1 relapse, 0 censored); empty for
-  non-responders.
+- relapse among the responders at the landmark visit (the first visit at or after 1 d), counted
+  like :func:`trdlab.trials.statistics.response.relapse_times` but from the landmark:
+  ``relapse_<time>_time`` (days from the landmark to the first later observed visit without
+  response, or to the last observed visit, censored) and ``relapse_<time>_event`` (1 relapse,
+  0 censored); empty for non-responders and for responders with no later observed rating.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def _suffix(visit: str, library: BiomarkerLibrary) -> str:
     return sampling_time(visit, library.clock).suffix
 
 
-def signature_table(scored: pd.DataFrame, markers: pd.DataFrame, visits: tuple[str, ...], response: float,
+def signature_table(scored: pd.DataFrame, markers: pd.DataFrame, visits: tuple[str, ...],
                     library: BiomarkerLibrary | None = None) -> pd.DataFrame:
     """One row per subject of period 1 (see the module docstring)."""
     library = library or load_library()
@@ -78,12 +79,11 @@ def _relapse(table: pd.DataFrame, by_visit: dict[str, pd.DataFrame], visits: tup
     time = pd.Series(np.nan, index=table.index)
     event = pd.Series(np.nan, index=table.index)
     for subject in table.index[responders.reindex(table.index, fill_value=False).to_numpy()]:
-        time[subject], event[subject] = (hours[later[-1]] - hours[landmark]) / 24.0, 0.0
-        for i in later[1:]:
+        for i in later[1:]:  # observed later visits only (after a dropout there are none)
             row = by_visit[visits[i]].loc[subject]
-            if pd.isna(row["total"]):  # dropped out: censored at the last rating
-                break
-            time[subject] = (hours[i] - hours[landmark]) / 24.0
+            if pd.isna(row["total"]):
+                continue
+            time[subject], event[subject] = (hours[i] - hours[landmark]) / 24.0, 0.0
             if not bool(row["response"]):
                 event[subject] = 1.0
                 break

@@ -307,8 +307,8 @@ def _trial_check(row: object, index: int, cohorts: list[str], fail: Fail) -> Tri
 
     if metric in SIGNATURE_METRICS and not row.get("outcome"):
         raise fail(f"{where}.outcome", f"metric {metric!r} needs outcome = COLUMN (e.g. \"response_1d\")")
-    if metric == "correlation" and not row.get("feature"):
-        raise fail(f"{where}.feature", "metric 'correlation' needs feature = COLUMN (e.g. \"delta_sleep_ratio@night0\")")
+    if str(metric).startswith("correlation") and not row.get("feature"):
+        raise fail(f"{where}.feature", f"metric {metric!r} needs feature = COLUMN (e.g. \"delta_sleep_ratio@night0\")")
     if metric not in SIGNATURE_METRICS and ("arm" not in row or "visit" not in row):
         raise fail(f"{where}.arm", f"metric {metric!r} needs arm and visit")
     cohort = row.get("cohort", cohorts[0])

@@ -43,18 +43,30 @@ class Recording:
         return self.data.size / self.rate_hz / 60.0
 
 
-def _declared_size(path: Path) -> int | None:
-    """Bytes the EDF header promises (header + records x record size; 0 when it does not say), or None
-    when the header is unreadable."""
+@dataclass(frozen=True)
+class _Header:
+    size: int
+    """Bytes the header promises (header + records x record size); 0 when the record count is unknown."""
+    rates: dict[str, float]
+    """Each signal's own sampling rate (Hz), by label."""
+
+
+def _header(path: Path) -> _Header | None:
+    """The EDF header's promised size and per-signal rates, or None when the header is unreadable."""
     try:
-        head = path.read_bytes()[:256]
-        header_bytes, records, signals = int(head[184:192]), int(head[236:244]), int(head[252:256])
-        block = path.read_bytes()[256:256 + signals * 256]
+        with path.open("rb") as handle:
+            head = handle.read(256)
+            header_bytes, records, signals = int(head[184:192]), int(head[236:244]), int(head[252:256])
+            duration = float(head[244:252])
+            block = handle.read(signals * 256)
+        labels = [block[16 * i: 16 * (i + 1)].decode("latin-1").strip() for i in range(signals)]
         offset = signals * (16 + 80 + 8 + 8 + 8 + 8 + 8 + 80)
         samples = [int(block[offset + 8 * i: offset + 8 * (i + 1)]) for i in range(signals)]
-    except (ValueError, IndexError):
+    except (ValueError, IndexError, OSError):
         return None
-    return header_bytes + records * sum(samples) * 2 if records > 0 else 0  # -1: record count unknown
+    size = header_bytes + records * sum(samples) * 2 if records > 0 else 0  # -1: record count unknown
+    rates = {label: n / duration for label, n in zip(labels, samples)} if duration > 0 else {}
+    return _Header(size, rates)
 
 
 def read_recording(path: str | Path, channel: str | None = None, *, min_minutes: float = MIN_MINUTES,
@@ -68,12 +80,12 @@ def read_recording(path: str | Path, channel: str | None = None, *, min_minutes:
     path = Path(path)
     if not path.is_file():
         raise PsgError(f"{path}: no such file; give an EDF/EDF+ recording")
-    declared = _declared_size(path)
-    if declared is None:
+    header = _header(path)
+    if header is None:
         raise PsgError(f"{path}: not an EDF/EDF+ file (its 256-byte header cannot be read); export the recording "
                        "as EDF from the acquisition software")
-    if path.stat().st_size < declared:
-        raise PsgError(f"{path}: truncated: the header declares {declared} bytes of records, the file has "
+    if path.stat().st_size < header.size:
+        raise PsgError(f"{path}: truncated: the header declares {header.size} bytes of records, the file has "
                        f"{path.stat().st_size}; copy the whole file again")
     try:
         raw = mne.io.read_raw_edf(path, preload=False, verbose="error")
@@ -87,14 +99,14 @@ def read_recording(path: str | Path, channel: str | None = None, *, min_minutes:
                            f"--channel (channels: {', '.join(names)})")
     elif channel not in names:
         raise PsgError(f"{path}: channel {channel!r} is not in the file; channels: {', '.join(names)}")
-    rate = float(raw.info["sfreq"])
+    rate = header.rates.get(channel, float(raw.info["sfreq"]))  # the channel's own rate (MNE resamples to the highest)
     if rate < min_rate_hz:
         raise PsgError(f"{path}: channel {channel!r} is sampled at {rate:g} Hz, below {min_rate_hz:g} Hz; "
                        "sleep staging and slow-wave detection need at least 100 Hz (re-export at a higher rate)")
-    minutes = raw.n_times / rate / 60.0
+    minutes = raw.n_times / float(raw.info["sfreq"]) / 60.0
     if minutes < min_minutes:
         raise PsgError(f"{path}: {minutes:.1f} min of recording, too short to stage (at least {min_minutes:g} min; "
                        "a night is ~8 h)")
     picked = raw.copy().pick([channel]).load_data(verbose="error")
     data = picked.get_data(units="uV")[0]
-    return Recording(np.asarray(data, float), rate, channel, str(path), picked)
+    return Recording(np.asarray(data, float), float(raw.info["sfreq"]), channel, str(path), picked)

@@ -64,7 +64,7 @@ def yasa_stages(recording: Recording) -> tuple[str, ...]:
     with warnings.catch_warnings():  # the shipped classifier's label encoder was pickled by scikit-learn 0.24
         warnings.simplefilter("ignore", UserWarning)
         predicted = staging.predict()
-    labels = predicted.hypno.tolist() if hasattr(predicted, "hypno") else list(predicted)
+    labels = predicted.hypno.tolist()  # yasa >= 0.7: a Hypnogram of stage labels
     return tuple("R" if str(s) in ("REM", "R") else ("W" if str(s) in ("WAKE", "W") else str(s)) for s in labels)
 
 

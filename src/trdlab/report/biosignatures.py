@@ -110,7 +110,7 @@ def biosignature_section(results: Sequence[ExperimentOutcome], figures: Path) ->
                 parts.append(html.figure(f"figures/{path.name}", name, caption))
             parts.append(html.table(("signature", "metric", "value", "95 % CI", "details"), rows))
             checks = [c for c in (outcome.experiment.checks if outcome.experiment else ())
-                      if isinstance(c, TrialCheck) and c.metric == "correlation" and c.cohort == cohort]
+                      if isinstance(c, TrialCheck) and c.metric.startswith("correlation") and c.cohort == cohort]
             if checks:
                 path = _correlation_figure(table, checks, figures / f"correlations_{outcome.id}.png")
                 parts.append(html.figure(f"figures/{path.name}", "correlations",

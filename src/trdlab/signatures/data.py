@@ -6,9 +6,9 @@ their measurement time, see :mod:`trdlab.biomarkers.timing`) and outcome columns
 relapse, ``relapse_<time>_time`` (days) and ``relapse_<time>_event`` (0/1).
 :func:`check` lists every problem of the table at once; nothing is fitted while any remains.
 
-Time-validity guard: a feature measured after the outcome's time is refused (it would leak the
-outcome); the default feature set is every ``@`` column measured within ``window_h`` (72 h) of the
-first dose and no later than the outcome, plus the time-invariant biomarkers (genotype).
+Time-validity guard: a feature measured at or after the outcome's time is refused (it would leak
+the outcome); the default feature set is every ``@`` column measured within ``window_h`` (72 h) of
+the first dose and before the outcome, plus the time-invariant biomarkers (genotype).
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def default_features(table: pd.DataFrame, outcome_h: float, window_h: float = WI
                 hours = column_hours(column, library.clock)
             except BiomarkerError:
                 continue
-            if hours <= min(window_h, outcome_h) + 1e-9:
+            if hours <= window_h + 1e-9 and hours < outcome_h - 1e-9:
                 chosen.append(column)
         elif column in traits:
             chosen.append(column)
@@ -131,8 +131,8 @@ def problem(table: pd.DataFrame, outcome: str, features: Sequence[str] | None = 
         except BiomarkerError as exc:
             issues.append(f"column {column!r}: {exc}")
             continue
-        if hours > outcome_h + 1e-9:
-            issues.append(f"--features: {column!r} is measured at {hours:g} h, after the outcome {outcome} "
+        if hours >= outcome_h - 1e-9:
+            issues.append(f"--features: {column!r} is measured at {hours:g} h, not before the outcome {outcome} "
                           f"({outcome_h:g} h): it would leak the outcome; drop it or choose a later outcome")
     if issues:
         raise SignatureError("\n".join(issues))
@@ -156,7 +156,7 @@ def design_matrix(table: pd.DataFrame, chosen: Problem, *, min_per_class: int) -
                           f"{len(known)} subjects; a signature needs responders and non-responders")
         elif counts.min() < min_per_class:
             issues.append(f"--outcome {chosen.outcome}: the smaller class has {int(counts.min())} subjects, fewer "
-                          f"than {min_per_class} (outer folds x inner folds); add subjects or use fewer folds")
+                          f"than {min_per_class} (each outer training set must hold one per inner fold); add subjects or use fewer folds")
     else:
         events = int(known[chosen.columns[1]].sum())
         if events < min_per_class:

@@ -5,12 +5,15 @@ over the pipeline's penalty (hyper-parameters). Every preprocessing step (median
 standardisation) is a step of the scikit-learn ``Pipeline``, so it is fitted inside each training
 fold only. Reported (all from out-of-fold predictions):
 
-- AUC of the subject-wise mean out-of-fold probability, with a stratified percentile-bootstrap CI,
-  and the AUC of each repeat;
+- AUC of the subject-wise mean out-of-fold probability, with a stratified percentile-bootstrap CI
+  over subjects (conditional on the fitted fold models: it leaves out the refitting variability,
+  so it is somewhat narrow; the spread of the per-repeat AUCs shows the split variability), and
+  the AUC of each repeat;
 - balanced accuracy at the training fold's prevalence as threshold;
 - the calibration curve (quantile bins);
-- a permutation test: the outer-CV AUC of the whole nested procedure refitted on permuted labels,
-  ``p = (1 + #{AUC_perm >= AUC}) / (1 + n_permutations)``;
+- a permutation test: the AUC of one outer-CV repeat of the whole nested procedure, on the data and
+  refitted on each permutation of the labels, ``p = (1 + #{AUC_perm >= AUC}) / (1 + n_permutations)``
+  (one repeat, not the repeat average, to keep the test affordable);
 - permutation feature importance: drop of AUC when a feature is permuted in the held-out fold,
   averaged over folds.
 
@@ -55,8 +58,13 @@ class CVScheme:
 
     @property
     def min_per_class(self) -> int:
-        """Subjects needed in the smaller class so that every inner training fold holds both classes."""
-        return self.outer_folds * self.inner_folds // 2 + 1 if self.inner_folds > 1 else self.outer_folds
+        """Subjects needed in the smaller class: every outer training set (stratified: at most
+        ``ceil(m / outer_folds)`` of them held out) must still hold ``inner_folds`` of them, so that each
+        inner fold has both classes: the smallest ``m`` with ``m - ceil(m / outer_folds) >= inner_folds``."""
+        m = max(self.outer_folds, self.inner_folds)
+        while m - -(-m // self.outer_folds) < self.inner_folds:
+            m += 1
+        return m
 
     def check(self) -> None:
         """Raises :class:`SignatureError` for impossible settings."""

@@ -47,7 +47,7 @@ def write_trial(result: TrialResult, out: str | Path, *, overwrite: bool = False
             from trdlab.biomarkers.table import signature_table
 
             result.biomarkers.to_parquet(staging / "biomarkers.parquet", index=False)
-            signature_table(result.subjects, result.biomarkers, result.design.visits, result.design.response) \
+            signature_table(result.subjects, result.biomarkers, result.design.visits) \
                 .to_parquet(staging / "signature.parquet", index=False)
         (staging / "summary.json").write_text(json.dumps(_clean(result.summary), indent=2) + "\n", encoding="utf-8")
         manifest = {

@@ -4,7 +4,9 @@ The cohort's design reads biomarkers (``[[biomarkers]]``); the readout builds th
 table (:func:`trdlab.biomarkers.table.signature_table`) from the simulated cohort, with the
 biomarker noise drawn from the cohort's seed, and measures:
 
-- ``correlation``: Spearman's rho of ``feature`` with ``outcome`` (e.g. ``improvement_1d``);
+- ``correlation``: Spearman's rho of ``feature`` with ``outcome`` (e.g. ``improvement_1d``), and
+  ``correlation_ci_low`` / ``correlation_ci_high`` the ends of its 95 % CI (a published direction
+  holds when the CI excludes 0 on that side, not on the sign of a point estimate near 0);
 - ``signature_auc`` / ``signature_auc_ci_low``: the nested-cross-validated AUC of the default
   signature (biomarkers within 72 h, penalised logistic regression) for a binary ``outcome``, or the
   lower end of its bootstrap 95 % CI;
@@ -31,7 +33,8 @@ from trdlab.trials.biomarkers import cohort_biomarkers
 from trdlab.trials.design import TrialDesign
 from trdlab.trials.scoring import Cohort
 
-SIGNATURE_METRICS = ("correlation", "signature_auc", "signature_auc_ci_low", "relapse_concordance")
+SIGNATURE_METRICS = ("correlation", "correlation_ci_low", "correlation_ci_high", "signature_auc", "signature_auc_ci_low",
+                     "relapse_concordance")
 
 
 def scheme(seed: int) -> CVScheme:
@@ -48,13 +51,13 @@ def table(design: TrialDesign, simulated: Cohort, scored: pd.DataFrame, seed: in
 
         raise ExperimentError(f"design {design.name!r} reads no biomarkers; a signature check needs [[biomarkers]]")
     markers = cohort_biomarkers(design, simulated, seed, params)
-    return signature_table(scored, markers, design.visits, design.response)
+    return signature_table(scored, markers, design.visits)
 
 
 def measure(metric: str, frame: pd.DataFrame, *, outcome: str, feature: str | None, seed: int,
             fits: MutableMapping[str, Signature]) -> float:
     """The metric's value; fitted signatures are kept in ``fits`` (by outcome) for the report."""
-    if metric == "correlation":
+    if metric.startswith("correlation"):
         assert feature is not None
         for column in (feature, outcome):
             if column not in frame:
@@ -63,7 +66,12 @@ def measure(metric: str, frame: pd.DataFrame, *, outcome: str, feature: str | No
                 raise ExperimentError(f"column {column!r} is not in the signature table; columns: "
                                       f"{', '.join(c for c in frame.columns if c != 'subject')}")
         pair = frame[[feature, outcome]].dropna()
-        return float(stats.spearmanr(pair[feature], pair[outcome])[0]) if len(pair) > 2 else float("nan")
+        if len(pair) < 4:
+            return float("nan")
+        if metric == "correlation":
+            return float(stats.spearmanr(pair[feature], pair[outcome])[0])
+        low, high = correlation_ci(frame, feature, outcome)
+        return low if metric == "correlation_ci_low" else high
     if outcome not in fits:
         fits[outcome] = fit_table(frame, outcome, scheme=scheme(seed))
     fit: Any = fits[outcome].fit

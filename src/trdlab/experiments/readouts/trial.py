@@ -42,8 +42,8 @@ from trdlab.trials.scoring import Cohort as SimulatedCohort
 from trdlab.trials.scoring import score
 
 Metric = Literal["response_rate", "remission_rate", "pct_change", "effect_size_d", "genotype_gap",
-                 "item_p_value", "remitters_late", "correlation", "signature_auc", "signature_auc_ci_low",
-                 "relapse_concordance"]
+                 "item_p_value", "remitters_late", "correlation", "correlation_ci_low", "correlation_ci_high",
+                 "signature_auc", "signature_auc_ci_low", "relapse_concordance"]
 METRICS: tuple[str, ...] = get_args(Metric)
 
 
