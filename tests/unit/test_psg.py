@@ -111,7 +111,7 @@ def test_hypnogram_files_are_checked(tmp_path: Path) -> None:
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "trdlab", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "trdlab", *args], capture_output=True, text=True, encoding="utf-8",
                           env={**os.environ, "COLUMNS": "200"})
 
 

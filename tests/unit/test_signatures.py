@@ -168,7 +168,7 @@ def test_a_saved_signature_applies_to_new_subjects_as_the_fitted_model_does(tmp_
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "trdlab", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "trdlab", *args], capture_output=True, text=True, encoding="utf-8",
                           env={**os.environ, "COLUMNS": "200"})
 
 
