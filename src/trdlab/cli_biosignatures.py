@@ -47,7 +47,7 @@ def biomarkers_psg(
     """Sleep features of recordings: SWA per NREM episode, delta sleep ratio, SWS, slow waves."""
     from trdlab.atomic import output_folder
     from trdlab.psg.edf import PsgError, read_recording
-    from trdlab.psg.features import psg_features, read_hypnogram
+    from trdlab.psg.features import epoch_count, psg_features, read_hypnogram
 
     _new_folder(out_dir)
     if hypnogram and len(hypnogram) != len(files):
@@ -55,8 +55,7 @@ def biomarkers_psg(
     rows = []
     for k, path in enumerate(files):  # every file is read (and checked) before anything is written
         recording = read_recording(path, channel)
-        epochs = int(recording.data.size // int(round(30 * recording.rate_hz)))
-        stages = read_hypnogram(hypnogram[k], epochs) if hypnogram else None
+        stages = read_hypnogram(hypnogram[k], epoch_count(recording)) if hypnogram else None
         rows.append({"file": str(path), "channel": recording.channel, "staging": "hypnogram" if stages else "yasa",
                      **psg_features(recording, stages)})
     import pandas as pd

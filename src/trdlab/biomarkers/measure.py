@@ -24,6 +24,7 @@ import pandas as pd
 from trdlab.biomarkers.definitions import Biomarker, BiomarkerError, BiomarkerLibrary, load_library
 from trdlab.biomarkers.sleep import night_features
 from trdlab.biomarkers.timing import SamplingTime, sampling_time
+from trdlab.population.distributions import lognormal_log_parameters
 from trdlab.population.streams import biomarker_stream
 
 
@@ -116,7 +117,8 @@ def expected(marker: Biomarker, values: Mapping[str, np.ndarray], grid: np.ndarr
 
 
 def _lognormal(z: float, cv: float) -> float:
-    sigma = float(np.sqrt(np.log1p(cv * cv)))
+    """A lognormal factor with mean 1 and coefficient of variation ``cv`` from a standard normal ``z``."""
+    sigma = lognormal_log_parameters(1.0, cv)[1]
     return float(np.exp(sigma * z - sigma * sigma / 2))
 
 

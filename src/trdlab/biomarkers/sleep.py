@@ -26,6 +26,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from trdlab.biomarkers.definitions import SleepModel
+from trdlab.population.distributions import lognormal_log_parameters
 
 FEATURES = ("swa_nrem1", "swa_nrem2", "delta_sleep_ratio", "sws_minutes")
 
@@ -50,18 +51,31 @@ def episode_swa(model: SleepModel, time_in_bed_h: float, drive: np.ndarray, epis
     return np.asarray(scale * (model.floor * s_on + mean_s(episode, np.asarray(drive, float))))
 
 
-def sws_minutes(model: SleepModel, time_in_bed_h: float, drive: np.ndarray) -> np.ndarray:
-    """Expected N3 minutes of the night (sum over NREM minutes of the N3 probability)."""
+def is_nrem(model: SleepModel, t_h: np.ndarray | float) -> np.ndarray:
+    """Whether ``t_h`` hours after sleep onset fall in the NREM part of their cycle."""
+    return np.asarray((np.asarray(t_h) % model.cycle_h) < model.nrem_fraction * model.cycle_h)
+
+
+def swa_at(model: SleepModel, time_in_bed_h: float, drive: np.ndarray | float, t_h: np.ndarray | float) -> np.ndarray:
+    """Mean NREM SWA (uV^2) ``t_h`` hours after sleep onset: ``K (floor S_on + drive S_on exp(-t / tau_decay))``."""
     s_on = onset_s(model, time_in_bed_h)
-    minutes = (np.arange(int(round(time_in_bed_h * 60))) + 0.5) / 60.0
-    nrem = (minutes % model.cycle_h) < model.nrem_fraction * model.cycle_h
-    t = minutes[nrem]
     d = model.nrem_fraction * model.cycle_h
     tau = model.tau_decay_h
     scale = model.swa_healthy / (model.floor * s_on + s_on * tau / d * (1.0 - np.exp(-d / tau)))
-    r = np.asarray(drive, float)[..., None]
-    swa = scale * (model.floor * s_on + r * s_on * np.exp(-t / tau))
-    sigma = np.sqrt(np.log1p(model.epoch_cv**2))
+    return np.asarray(scale * (model.floor * s_on + np.asarray(drive, float) * s_on * np.exp(-np.asarray(t_h) / tau)))
+
+
+def epoch_sigma(model: SleepModel) -> float:
+    """Log-scale SD of an epoch's SWA around the mean (lognormal with CV ``epoch_cv``)."""
+    return lognormal_log_parameters(1.0, model.epoch_cv)[1]
+
+
+def sws_minutes(model: SleepModel, time_in_bed_h: float, drive: np.ndarray) -> np.ndarray:
+    """Expected N3 minutes of the night (sum over NREM minutes of the N3 probability)."""
+    minutes = (np.arange(int(round(time_in_bed_h * 60))) + 0.5) / 60.0
+    t = minutes[is_nrem(model, minutes)]
+    swa = swa_at(model, time_in_bed_h, np.asarray(drive, float)[..., None], t)
+    sigma = epoch_sigma(model)
     z = (np.log(model.n3_threshold * model.swa_healthy) - np.log(swa) + sigma**2 / 2) / sigma
     return np.asarray((1.0 - ndtr(z)).sum(axis=-1))
 

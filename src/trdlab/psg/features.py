@@ -26,12 +26,19 @@ from trdlab.psg.edf import PsgError, Recording
 
 EPOCH_S = 30.0
 STAGES = ("W", "N1", "N2", "N3", "R")
+STAGE_CODES = {stage: code for code, stage in enumerate(STAGES)}
+"""YASA's integer codes (0 wake ... 4 REM)."""
 FEATURES = ("swa_nrem1", "swa_nrem2", "delta_sleep_ratio", "sws_minutes", "sw_density", "sw_amplitude", "sw_slope",
             "sleep_minutes")
 SUMMARY = FEATURES[:5]
 """The columns a summary view shows."""
 EPISODE_SWA = ("swa_nrem1", "swa_nrem2")
 """SWA of NREM episodes 1 and 2 (a synthetic night's injected truth is per episode)."""
+
+
+def epoch_count(recording: Recording) -> int:
+    """Whole 30-s epochs in the recording."""
+    return int(recording.data.size // int(round(EPOCH_S * recording.rate_hz)))
 
 
 def read_hypnogram(path: str | Path, epochs: int) -> tuple[str, ...]:
@@ -42,7 +49,7 @@ def read_hypnogram(path: str | Path, epochs: int) -> tuple[str, ...]:
     table = pd.read_csv(path)
     if "stage" not in table.columns:
         raise PsgError(f"--hypnogram {path}: no 'stage' column (columns: {', '.join(table.columns)})")
-    codes = {str(i): s for i, s in enumerate(STAGES)}
+    codes = {str(code): stage for stage, code in STAGE_CODES.items()}
     stages = [codes.get(str(v).strip(), str(v).strip().upper()) for v in table["stage"]]
     stages = ["R" if s == "REM" else s for s in stages]
     bad = sorted(set(stages) - set(STAGES))
@@ -97,19 +104,19 @@ def psg_features(recording: Recording, stages: tuple[str, ...] | None = None) ->
     """The night's features (:data:`FEATURES`); stages from YASA when none are given."""
     import yasa
 
-    epochs = int(recording.data.size // int(round(EPOCH_S * recording.rate_hz)))
+    epochs = epoch_count(recording)
     stages = stages if stages is not None else yasa_stages(recording)
     stages = tuple(stages[:epochs])
     episode = nrem_episodes(stages)
     swa = epoch_swa(recording, len(stages))
     means = [float(swa[episode == k].mean()) if np.any(episode == k) else float("nan") for k in (1, 2)]
     nrem = np.array([s in ("N2", "N3") for s in stages])
-    hypno = np.repeat([{"W": 0, "N1": 1, "N2": 2, "N3": 3, "R": 4}[s] for s in stages], int(round(EPOCH_S * recording.rate_hz)))
+    hypno = np.repeat([STAGE_CODES[s] for s in stages], int(round(EPOCH_S * recording.rate_hz)))
     data = recording.data[: hypno.size]
     waves = yasa.sw_detect(data, recording.rate_hz, hypno=hypno, include=(2, 3), verbose="error")
     nrem_minutes = float(nrem.sum() * EPOCH_S / 60.0)
-    if waves is None:
-        density = amplitude = slope = 0.0 if nrem_minutes else float("nan")
+    if waves is None:  # no slow wave detected: density 0 (if there was NREM sleep), no amplitude or slope
+        density = 0.0 if nrem_minutes else float("nan")
         amplitude = slope = float("nan")
     else:
         events = waves.summary()

@@ -29,13 +29,12 @@ import numpy as np
 import pandas as pd
 
 from trdlab.biomarkers.definitions import SleepModel, load_library
-from trdlab.biomarkers.sleep import episode_swa, onset_s
+from trdlab.biomarkers.sleep import epoch_sigma, is_nrem, swa_at
+from trdlab.psg.features import EPOCH_S
 
-EPOCH_S = 30.0
 DELTA_BAND = (0.75, 4.25)
 """Hz: inside the 0.5-4.5 Hz analysis band by half the main lobe of a 4-s Hann window (0.25 Hz), so
 that Welch leakage keeps the injected power inside the band (measured: 99.5 % recovered)."""
-STAGE_CODES = {"W": 0, "N1": 1, "N2": 2, "N3": 3, "R": 4}
 
 
 @dataclass(frozen=True)
@@ -80,11 +79,7 @@ def synthesize_night(drive: float, *, seed: int = 1, rate_hz: float = 100.0, mod
     rng = np.random.default_rng(seed)
     epochs = int(round(time_in_bed_h * 3600 / EPOCH_S))
     latency = int(round(latency_min * 60 / EPOCH_S))
-    s_on = onset_s(model, time_in_bed_h)
-    d = model.nrem_fraction * model.cycle_h
-    scale = float(episode_swa(model, time_in_bed_h, np.array(1.0), 1)) / (model.floor * s_on + s_on * model.tau_decay_h / d
-                                                                          * (1 - np.exp(-d / model.tau_decay_h)))
-    sigma = np.sqrt(np.log1p(model.epoch_cv**2))
+    sigma = epoch_sigma(model)
     stages, injected, episode = [], np.empty(epochs), np.zeros(epochs, int)
     for k in range(epochs):
         if k < latency:
@@ -92,8 +87,8 @@ def synthesize_night(drive: float, *, seed: int = 1, rate_hz: float = 100.0, mod
             injected[k] = quiet_delta
             continue
         t = (k - latency + 0.5) * EPOCH_S / 3600.0
-        if (t % model.cycle_h) < d:
-            mean = scale * (model.floor * s_on + drive * s_on * np.exp(-t / model.tau_decay_h))
+        if is_nrem(model, t):
+            mean = float(swa_at(model, time_in_bed_h, drive, t))
             power = mean * np.exp(sigma * rng.standard_normal() - sigma**2 / 2)
             stages.append("N3" if power > model.n3_threshold * model.swa_healthy else "N2")
             injected[k], episode[k] = power, int(t // model.cycle_h) + 1

@@ -18,6 +18,7 @@ from trdlab.experiments.readouts.signature import correlation_ci, scheme  # noqa
 from trdlab.experiments.readouts.trial import TrialCheck  # noqa: E402
 from trdlab.experiments.runner import ExperimentOutcome  # noqa: E402
 from trdlab.report import html  # noqa: E402
+from trdlab.signatures.figures import signature_figure  # noqa: E402
 from trdlab.signatures.learn import Fit  # noqa: E402
 from trdlab.signatures.relapse import RelapseFit  # noqa: E402
 from trdlab.signatures.run import fit_table  # noqa: E402
@@ -78,7 +79,7 @@ def biosignature_section(results: Sequence[ExperimentOutcome], figures: Path) ->
     for outcome in results:
         for cohort, entry in outcome.signatures.items():
             table: pd.DataFrame = entry["table"]
-            fits: dict[str, Any] = entry["fits"]
+            fits: dict[str, Any] = dict(entry["fits"])  # the report's own fits are added here, not to the outcome
             seed = next(c.seed for c in outcome.experiment.cohorts if c.name == cohort) if outcome.experiment else 1
             parts.append(f"<h3>{escape(outcome.id)}: {escape(outcome.title)} — {html.verdict(outcome.status)}</h3>"
                          f"<p>{len(table)} virtual patients (cohort {escape(cohort)}).</p>")
@@ -89,8 +90,6 @@ def biosignature_section(results: Sequence[ExperimentOutcome], figures: Path) ->
                     parts.append(f"<p>relapse signature not fitted: {escape(str(exc))}</p>")
             rows = []
             for name, signature in fits.items():
-                from trdlab.signatures.figures import signature_figure
-
                 path = signature_figure(signature, figures / f"signature_{outcome.id}_{name}.png")
                 fit = signature.fit
                 if isinstance(fit, Fit):
