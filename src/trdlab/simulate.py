@@ -1,9 +1,12 @@
 """`simulate`: the one entry point from a model, a regimen and output times to a `Result`.
 
 The simulator owns time and dosing: it expands the regimen into primitive actions
-(:mod:`trdlab.dosing.schedule`), integrates between them with the engine, and applies
-each action between segments. Values reported at a time include every action at that
-time (right-continuous), so an output at a bolus time shows the post-dose state.
+(:mod:`trdlab.dosing.schedule`) and hands the schedule to the engine's batched call
+(:meth:`~trdlab.engines.base.Engine.solve`; libRoadRunner drives a session segment by segment,
+:mod:`trdlab.engines.drive`). Values reported at a time include every action at that time
+(right-continuous), so an output at a bolus time shows the post-dose state.
+:func:`simulate_batch` is the same for many subjects at once (virtual trials): one result or
+one recorded error per subject.
 """
 
 from __future__ import annotations
@@ -16,16 +19,13 @@ import numpy as np
 
 from trdlab import __version__
 from trdlab.dosing.regimen import Regimen
-from trdlab.dosing.schedule import Action, Kind, carried_rate, expand
-from trdlab.dosing.steady_state import steady_state
-from trdlab.engines.base import Engine, Session
-from trdlab.engines.roadrunner import RoadRunnerEngine
-from trdlab.errors import ModelError, SimulationError
+from trdlab.dosing.schedule import expand
+from trdlab.engines.base import Engine, Solution
+from trdlab.engines.roadrunner import RoadRunnerEngine, engine_for
+from trdlab.engines.base import EngineSettings
+from trdlab.errors import ModelError
 from trdlab.model.sbml_model import Model
 from trdlab.result import Result
-
-_SIMULTANEOUS = 1e-12
-_DEFAULT_ENGINE = RoadRunnerEngine()  # settings only, plus its own thread-safe session pool
 
 
 def default_engine() -> RoadRunnerEngine:
@@ -34,7 +34,7 @@ def default_engine() -> RoadRunnerEngine:
     Safe to share between threads: its compiled sessions are lent to one simulation at a time
     (:meth:`RoadRunnerEngine.checkout`), so concurrent calls never share a RoadRunner instance.
     """
-    return _DEFAULT_ENGINE
+    return engine_for(EngineSettings())
 
 
 def simulate(
@@ -45,8 +45,9 @@ def simulate(
     engine: Engine | None = None,
     parameters: Mapping[str, float] | None = None,
     reinitialize: bool = True,
+    observables: Sequence[str] | None = None,
 ) -> Result:
-    """Simulate ``model`` under ``regimen`` and report every observable at ``times``.
+    """Simulate ``model`` under ``regimen`` and report its observables at ``times``.
 
     Args:
         model: the SBML model.
@@ -59,6 +60,9 @@ def simulate(
             on are applied as current values at the start and the initial state stays the
             model's default one (much faster for large models; meant for runs that begin with
             a run-in to the overridden steady state, such as virtual trials).
+        observables: the ids to report (default: every species, compartment and parameter).
+            Only these are recorded (with the compartments of the species among them, for
+            concentrations), which is faster for a large model read at a few observables.
 
     Returns:
         A :class:`Result`; nothing passed in is modified.
@@ -67,17 +71,49 @@ def simulate(
         ValueError subclasses for bad input; :class:`SimulationError` when the solver fails
         or a step or wall-clock limit is exceeded.
     """
+    outcome = simulate_batch(model, [regimen], times, engine=engine, parameters=[parameters or {}],
+                             reinitialize=reinitialize, observables=observables)[0]
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
+
+
+def simulate_batch(
+    model: Model,
+    regimens: Sequence[Regimen | None],
+    times: Sequence[float] | np.ndarray,
+    *,
+    engine: Engine | None = None,
+    parameters: Sequence[Mapping[str, float]] | None = None,
+    reinitialize: bool = True,
+    observables: Sequence[str] | None = None,
+) -> list[Result | BaseException]:
+    """:func:`simulate` for many subjects on one grid: subject ``k`` gets ``regimens[k]`` and ``parameters[k]``.
+
+    Every subject goes through one batched engine call (:meth:`Engine.solve`). A subject whose
+    simulation fails is returned as its exception (recorded, not raised); bad input (times,
+    parameter values, observable ids, regimens) raises before anything is simulated.
+    """
     started = _clock.perf_counter()
     grid = _check_times(times)
-    overrides = _check_parameters(parameters)
+    sets = [{} for _ in regimens] if parameters is None else list(parameters)
+    if len(sets) != len(regimens):
+        raise ValueError(f"{len(regimens)} regimens but {len(sets)} parameter sets; give one parameter mapping per regimen")
+    overrides = [_check_parameters(p) for p in sets]
+    wanted, columns = _check_observables(model, observables)
     engine = engine or default_engine()
-    schedule = expand(regimen, model.resolve_cmt)
-    t0 = min(grid[0], schedule.actions[0].time) if schedule.actions else grid[0]
-    with engine.checkout(model, schedule.infusion_targets) as session:
-        session.start(overrides, t0, reinitialize=reinitialize)
-        values = _drive(session, schedule.actions, grid, engine.settings.wall_limit_s, started)
-        constants = session.constant_values()
-        recorded = session.recorded
+    schedules = [expand(regimen, model.resolve_cmt) for regimen in regimens]
+    solution = engine.solve(model, schedules, overrides, grid, observables=wanted, reinitialize=reinitialize)
+    elapsed = (_clock.perf_counter() - started) / max(1, len(regimens))
+    return [_result(model, solution, k, grid, columns, regimens[k], overrides[k], engine, elapsed)
+            for k in range(len(regimens))]
+
+
+def _result(model: Model, solution: Solution, k: int, grid: np.ndarray, columns: tuple[str, ...],
+            regimen: Regimen | None, overrides: dict[str, float], engine: Engine, elapsed: float) -> Result | BaseException:
+    error = solution.errors[k]
+    if error is not None:
+        return error
     manifest = {
         "trdlab_version": __version__,
         "model": model.name,
@@ -88,104 +124,37 @@ def simulate(
         "engine": engine.describe(),
         "seed": None,
         "n_times": int(grid.size),
-        "wall_time_s": _clock.perf_counter() - started,
+        "wall_time_s": elapsed,
     }
+    wanted = set(columns)
     return Result(
         times=grid,
-        recorded=recorded,
-        values=values,
-        constants=tuple(constants.items()),
-        columns=model.species_ids + model.compartments + model.parameters,
-        species_compartments=tuple((s.id, s.compartment) for s in model.species),
+        recorded=solution.recorded,
+        values=solution.values[:, :, k],
+        constants=tuple(solution.constants[k].items()),
+        columns=columns,
+        species_compartments=tuple((s.id, s.compartment) for s in model.species if s.id in wanted),
         units=model.units,
         manifest=manifest,
     )
 
 
-def _drive(
-    session: Session, actions: tuple[Action, ...], grid: np.ndarray, wall_limit: float, started: float
-) -> np.ndarray:
-    out = np.empty((grid.size, len(session.recorded)))
-    filled = 0
-    rates: dict[str, float] = {}
-    running: dict[str, int] = {}
-    cancelled_before = -1
-    index = 0
-    while index < len(actions) and actions[index].time <= grid[-1]:
-        when = actions[index].time
-        stop = int(np.searchsorted(grid, when, side="left"))
-        out[filled:stop] = session.advance(grid[filled:stop], when)
-        filled = stop
-        if _clock.perf_counter() - started > wall_limit:
-            raise SimulationError(
-                f"simulation exceeded its wall-clock limit of {wall_limit:g} s at t={when:g}; "
-                "raise EngineSettings.wall_limit_s or simplify the regimen"
-            )
-        # actions closer than the solver can resolve (e.g. lag + k*ii vs an infusion's end) are simultaneous
-        while index < len(actions) and actions[index].time - when <= _SIMULTANEOUS * max(1.0, abs(when)):
-            action = actions[index]
-            index += 1
-            if action.record < cancelled_before:
-                continue
-            if action.kind is Kind.RESET:
-                cancelled_before = action.record
-                _reset(session, rates, running)
-            elif action.kind is Kind.STEADY_STATE:
-                cancelled_before = _apply_steady_state(session, action, rates, running, cancelled_before)
-            elif action.kind is Kind.BOLUS:
-                session.add_amount(action.species, action.value)
-            else:
-                _change_rate(session, action, rates, running)
-    if filled < grid.size:
-        out[filled:] = session.advance(grid[filled:], grid[-1])
-    return out
-
-
-def _reset(session: Session, rates: dict[str, float], running: dict[str, int]) -> None:
-    session.reset_state()
-    rates.clear()
-    running.clear()
-
-
-def _change_rate(session: Session, action: Action, rates: dict[str, float], running: dict[str, int]) -> None:
-    species = action.species
-    step = 1 if action.kind is Kind.INFUSION_ON else -1
-    running[species] = running.get(species, 0) + step
-    rates[species] = rates.get(species, 0.0) + step * action.value
-    if running[species] <= 0:
-        running[species] = 0
-        rates[species] = 0.0
-    session.set_input_rate(species, rates[species])
-
-
-def _apply_steady_state(
-    session: Session, action: Action, rates: dict[str, float], running: dict[str, int], cancelled_before: int
-) -> int:
-    """Put the system at the record's steady state (SS=1 replaces, SS=2 adds to the current state)."""
-    event = action.event
-    assert event is not None
-    current = session.amounts()
-    initial = session.initial_amounts()
-    for species in rates:
-        session.set_input_rate(species, 0.0)
-    state = steady_state(session, event, action.species, initial, action.time)
-    session.set_time(action.time)
-    if event.is_infusion:
-        session.set_input_rate(action.species, 0.0)
-    if event.ss == 1:
-        rates.clear()
-        running.clear()
-        session.set_amounts(state)
-        cancelled_before = action.record
-    else:
-        session.set_amounts(current + state - initial)
-    carried = carried_rate(event)
-    if carried:
-        rates[action.species] = rates.get(action.species, 0.0) + carried
-        running[action.species] = running.get(action.species, 0) + round(carried / event.infusion()[0])
-    for species, rate in rates.items():
-        session.set_input_rate(species, rate)
-    return cancelled_before
+def _check_observables(model: Model, observables: Sequence[str] | None) -> tuple[list[str] | None, tuple[str, ...]]:
+    """The ids to record (with the compartments of requested species) and the result's columns."""
+    everything = model.species_ids + model.compartments + model.parameters
+    if observables is None:
+        return None, everything
+    if isinstance(observables, str):
+        raise ModelError(f"observables={observables!r} must be a list of ids, not one string; e.g. [{observables!r}]")
+    known = set(everything)
+    unknown = [name for name in observables if name not in known]
+    if unknown:
+        raise ModelError(f"observables: {', '.join(map(repr, unknown))} not in model {model.name!r}; use species, "
+                         "compartment or parameter ids (`trdlab build` writes the SBML)")
+    columns = tuple(dict.fromkeys(observables))
+    compartments = {s.id: s.compartment for s in model.species}
+    wanted = list(dict.fromkeys([*columns, *(compartments[n] for n in columns if n in compartments)]))
+    return wanted, columns
 
 
 def _check_times(times: Sequence[float] | np.ndarray) -> np.ndarray:

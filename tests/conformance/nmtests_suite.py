@@ -86,10 +86,12 @@ def regimen_of(records: pd.DataFrame) -> trdlab.Regimen:
     return trdlab.Regimen.from_records(rows)
 
 
-def simulate_scenario(scenario: Scenario) -> np.ndarray:
-    """Simulated CP at every record of the scenario (values at a time include its events)."""
+def simulate_scenario(scenario: Scenario, engine: str = "libroadrunner") -> np.ndarray:
+    """Simulated CP at every record of the scenario on the named engine (values at a time include its events)."""
+    from trdlab.engines import make_engine
+
     times = np.unique(scenario.records["time"].to_numpy(dtype=float))
-    result = trdlab.simulate(advan2_model(), regimen_of(scenario.records), times)
+    result = trdlab.simulate(advan2_model(), regimen_of(scenario.records), times, engine=make_engine(engine))
     cp = dict(zip(times, result.column("CP")))
     return np.array([cp[t] for t in scenario.records["time"].to_numpy(dtype=float)])
 

@@ -57,6 +57,18 @@ class Case:
         return {name: table[:, i] for i, name in enumerate(header) if i > 0}
 
     @property
+    def tags(self) -> frozenset[str]:
+        """The case's componentTags and testTags (its ``-model.m`` header)."""
+        path = self.folder / f"{self.id}-model.m"
+        found: set[str] = set()
+        if path.is_file():
+            for line in path.read_text(errors="replace").splitlines():
+                key, _, value = line.partition(":")
+                if key.strip() in ("componentTags", "testTags"):
+                    found |= {t.strip() for t in value.split(",") if t.strip()}
+        return frozenset(found)
+
+    @property
     def sbml(self) -> Path:
         for tag in SBML_PREFERENCE:
             path = self.folder / f"{self.id}-sbml-{tag}.xml"
@@ -117,12 +129,18 @@ def engine_settings(settings: Settings) -> trdlab.EngineSettings:
     )
 
 
-def run_case(case: Case) -> Outcome:
+def run_case(case: Case, engine_name: str = "libroadrunner") -> Outcome:
+    """Simulate the case on the named engine (``trdlab.engines.ENGINES``) and compare with its results."""
+    from trdlab.engines import ENGINES, make_engine
+
+    declared = case.tags & ENGINES[engine_name].unsupported_tags
+    if declared:
+        return Outcome(case.id, "unsupported", f"engine {engine_name} declares {', '.join(sorted(declared))} unsupported")
     settings = case.settings
     expected = case.expected
     try:
         model = trdlab.Model.from_sbml(case.sbml)
-        engine = trdlab.RoadRunnerEngine(engine_settings(settings))
+        engine = make_engine(engine_name, engine_settings(settings))
         result = trdlab.simulate(model, None, settings.times, engine=engine)
     except trdlab.ModelError as exc:
         return Outcome(case.id, "unsupported", f"model not supported: {exc}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from trdlab.engines import engine_names
 from nmtests_suite import load_scenarios, record_matches, simulate_scenario, worst_mismatch
 
 SCENARIOS = load_scenarios()
@@ -32,7 +33,8 @@ def test_record_criterion_catches_a_miss_at_a_zero_and_a_non_zero_record() -> No
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: f"{s.id:02d}-{s.description}")
-def test_scenario(scenario) -> None:
-    simulated = simulate_scenario(scenario)
+@pytest.mark.parametrize("engine", engine_names())
+def test_scenario(engine, scenario) -> None:
+    simulated = simulate_scenario(scenario, engine)
     problem = worst_mismatch(simulated, scenario.expected)
     assert not problem, f"scenario {scenario.id} ({scenario.description}): {problem}"

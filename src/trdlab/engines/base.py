@@ -17,7 +17,30 @@ from typing import Mapping, Protocol, Sequence
 
 import numpy as np
 
+from trdlab.dosing.schedule import Schedule
 from trdlab.model.sbml_model import Model
+
+
+@dataclass(frozen=True)
+class Solution:
+    """A batch of subjects solved on one output grid: what :meth:`Engine.solve` returns.
+
+    Attributes:
+        recorded: the time-varying columns of ``values`` (species as amounts).
+        values: array ``(time, recorded, subject)``; NaN where a subject failed.
+        constants: per subject, the values of the requested constant parameters and compartments.
+        errors: per subject, None or the exception its simulation raised (recorded, not raised).
+    """
+
+    recorded: tuple[str, ...]
+    values: np.ndarray
+    constants: tuple[dict[str, float], ...]
+    errors: tuple[BaseException | None, ...]
+
+    @property
+    def status(self) -> tuple[str, ...]:
+        """``"ok"`` or ``"<ErrorType>: message"`` per subject."""
+        return tuple("ok" if e is None else f"{type(e).__name__}: {e}" for e in self.errors)
 
 
 @dataclass(frozen=True)
@@ -52,6 +75,14 @@ class Session(Protocol):
 
     state_species: tuple[str, ...]
     """Species whose amounts are ODE state (floating, not set by a rule), document order."""
+
+    def select(self, observables: Sequence[str] | None) -> None:
+        """Record only the time-varying ones of ``observables`` (None: every time-varying one).
+
+        Sets :attr:`recorded`; a name the model does not vary over time is left to
+        :meth:`constant_values`. Recording fewer columns is faster (libRoadRunner: 7 ms vs 23 ms
+        for a 28-day hourly run of the human model with its default vs all 176 columns).
+        """
 
     def start(self, parameters: Mapping[str, float], t0: float, *, reinitialize: bool = True) -> None:
         """Reset to the model's initial state with ``parameters`` overrides, at time ``t0``.
@@ -89,7 +120,7 @@ class Session(Protocol):
         """
 
     def constant_values(self) -> dict[str, float]:
-        """Values of constant parameters and compartments (not recorded over time)."""
+        """Values of the selected constant parameters and compartments (not recorded over time)."""
 
 
 class Engine(Protocol):
@@ -106,3 +137,14 @@ class Engine(Protocol):
 
     def checkout(self, model: Model, infusion_targets: Sequence[str]) -> AbstractContextManager[Session]:
         """Lend a compiled session (pooled, or compiled now) to one caller until the block ends."""
+
+    def solve(
+        self, model: Model, schedules: Sequence[Schedule], parameters: Sequence[Mapping[str, float]],
+        times: np.ndarray, *, observables: Sequence[str] | None = None, reinitialize: bool = True,
+    ) -> Solution:
+        """Solve a batch: subject ``k`` gets ``schedules[k]`` and ``parameters[k]``, all on ``times``.
+
+        The batched seam every caller goes through (``simulate`` is a batch of one): an engine
+        may loop over sessions (libRoadRunner) or solve the batch at once (a vectorised engine).
+        A failing subject is recorded in ``Solution.errors``, never raised.
+        """

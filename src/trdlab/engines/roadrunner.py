@@ -17,13 +17,28 @@ import libsbml
 import numpy as np
 import roadrunner
 
-from trdlab.engines.base import EngineSettings
+from trdlab.dosing.schedule import Schedule
+from trdlab.engines.base import EngineSettings, Solution
+from trdlab.engines.drive import solve_with_sessions
 from trdlab.engines.pool import SessionPool
 from trdlab.errors import DoseError, ModelError, SimulationError
 from trdlab.model.sbml_model import Model
 
 INPUT_PREFIX = "trdlab_input_"
 _CACHE_SIZE = 16
+_PROCESS_ENGINES: dict[EngineSettings, "RoadRunnerEngine"] = {}
+
+
+def engine_for(settings: EngineSettings) -> "RoadRunnerEngine":
+    """This process's engine with ``settings`` (one per settings): what an engine unpickles to.
+
+    An engine sent to a worker process (a task argument) arrives as that worker's own engine for
+    the same settings, with its pool of compiled sessions: each worker compiles a model once for
+    the whole pool's life, not once per task.
+    """
+    if settings not in _PROCESS_ENGINES:
+        _PROCESS_ENGINES[settings] = RoadRunnerEngine(settings)
+    return _PROCESS_ENGINES[settings]
 
 
 class RoadRunnerEngine:
@@ -41,6 +56,9 @@ class RoadRunnerEngine:
         roadrunner.Logger.setLevel(roadrunner.Logger.LOG_ERROR)
         self.settings = settings or EngineSettings()
         self._pool: SessionPool[RoadRunnerSession] = SessionPool(_CACHE_SIZE)
+
+    def __reduce__(self) -> tuple[object, tuple[EngineSettings]]:
+        return engine_for, (self.settings,)
 
     @property
     def version(self) -> str:
@@ -76,6 +94,14 @@ class RoadRunnerEngine:
         """
         targets = tuple(sorted(set(infusion_targets)))
         return self._pool.lend((model.sha256, targets), lambda: self.session(model, targets))
+
+    def solve(
+        self, model: Model, schedules: Sequence[Schedule], parameters: Sequence[Mapping[str, float]],
+        times: np.ndarray, *, observables: Sequence[str] | None = None, reinitialize: bool = True,
+    ) -> Solution:
+        """The batched call: a loop over the subjects, each on a session lent from the pool."""
+        return solve_with_sessions(self, model, schedules, parameters, times, observables=observables,
+                                   reinitialize=reinitialize)
 
 
 def with_inputs(model: Model, targets: Sequence[str]) -> str:
@@ -139,7 +165,9 @@ class RoadRunnerSession:
         self._constants = [c for c in model.compartments if c in constant_compartments] + [
             p for p in model.parameters if p in model.constant_parameters
         ]
-        self.recorded = tuple(list(self._species) + variable_compartments + variable_parameters)
+        self._all_recorded = tuple(list(self._species) + variable_compartments + variable_parameters)
+        self._all_constants = tuple(self._constants)
+        self.recorded = self._all_recorded
         self._rr.timeCourseSelections = ["time", *self.recorded]
         self._defaults: dict[str, float] = {}
         self._dirty: set[str] = set()
@@ -161,6 +189,18 @@ class RoadRunnerSession:
         integrator.setValue("maximum_num_steps", settings.max_steps)
         integrator.setValue("stiff", settings.stiff)
         integrator.setValue("variable_step_size", False)
+
+    def select(self, observables: Sequence[str] | None) -> None:
+        if observables is None:
+            recorded, constants = self._all_recorded, list(self._all_constants)
+        else:
+            wanted = set(observables)
+            recorded = tuple(n for n in self._all_recorded if n in wanted)
+            constants = [n for n in self._all_constants if n in wanted]
+        self._constants = constants
+        if recorded != self.recorded:
+            self.recorded = recorded
+            self._rr.timeCourseSelections = ["time", *recorded]
 
     # -- state ---------------------------------------------------------------------------
     def start(self, parameters: Mapping[str, float], t0: float, *, reinitialize: bool = True) -> None:
