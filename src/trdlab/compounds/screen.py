@@ -30,7 +30,7 @@ from trdlab.dosing.regimen import Regimen
 from trdlab.errors import CompoundError, DoseError
 from trdlab.model.library import default_root
 from trdlab.model.units import parse
-from trdlab.parallel import run_tasks
+from trdlab.parallel import Runner, Workers, run_tasks
 
 RAT_ROUTES = ("ip", "iv", "oral", "sc", "icv")
 """Routes tried, in order, for the rat battery (the first the compound has)."""
@@ -250,7 +250,7 @@ COLUMNS = ["compound", "role", "dose", "species", "readout", "condition", "value
 """Columns of the screen table (``low``/``high``: the 95 % interval of trial readouts, NaN elsewhere)."""
 
 
-def screen(compounds: Sequence[str], doses: Sequence[str] = (), *, allow: bool = False, workers: int = 1,
+def screen(compounds: Sequence[str], doses: Sequence[str] = (), *, allow: bool = False, workers: Workers = 1,
            references: bool = True, trial_n: int = 0, seed: int = 2013) -> pd.DataFrame:
     """Run the battery: one row per compound, dose, species, readout and condition (tidy).
 
@@ -258,11 +258,12 @@ def screen(compounds: Sequence[str], doses: Sequence[str] = (), *, allow: bool =
     human protocol, ``trial_n`` subjects, seed ``seed`` (the same virtual patients for every compound).
     """
     tasks = plan(compounds, doses, allow=allow, references=references)
-    rows = [row for chunk in run_tasks(run_task, tasks, workers=workers) for row in chunk]
-    if trial_n > 0:
-        for compound in dict.fromkeys(t.compound.name for t in tasks):
-            task = next(t for t in tasks if t.compound.name == compound)
-            rows += trial_rows(task, trial_n, seed, workers)
+    with Runner(workers) as runner:  # one set of worker processes for the battery and every trial
+        rows = [row for chunk in run_tasks(run_task, tasks, runner=runner) for row in chunk]
+        if trial_n > 0:
+            for compound in dict.fromkeys(t.compound.name for t in tasks):
+                task = next(t for t in tasks if t.compound.name == compound)
+                rows += trial_rows(task, trial_n, seed, runner)
     frame = pd.DataFrame(rows)
     for column in COLUMNS:
         if column not in frame:
@@ -292,7 +293,7 @@ def trial_design(compound: Compound) -> dict[str, Any] | None:
     return design
 
 
-def trial_rows(task: Task, n: int, seed: int, workers: int) -> list[dict[str, Any]]:
+def trial_rows(task: Task, n: int, seed: int, runner: Runner) -> list[dict[str, Any]]:
     """Response and remission at each visit and Cohen's d at the last, with 95 % intervals."""
     from trdlab.trials.design import design_from_mapping
     from trdlab.trials.run import run_trial
@@ -304,7 +305,7 @@ def trial_rows(task: Task, n: int, seed: int, workers: int) -> list[dict[str, An
                 species="human", condition=f"trial vs {mapping['arms'][1]['regimen'][0]['protocol']} (n={n})", error="")
     try:
         result = run_trial(design_from_mapping(mapping, f"screen of {task.compound.name}"), n=n, seed=seed,
-                           workers=workers)
+                           runner=runner)
     except Exception as exc:  # noqa: BLE001 - recorded, the screen goes on
         return [{**base, "readout": "trial", "value": math.nan, "error": f"{type(exc).__name__}: {exc}"}]
     arms = result.summary["arms"]

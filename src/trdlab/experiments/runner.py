@@ -28,6 +28,7 @@ from trdlab.experiments.readouts import nca, ratio, signature, trial
 from trdlab.experiments.spec import AnyCheck, Check, Experiment
 from trdlab.model.build import build_model
 from trdlab.model.sbml_model import Model
+from trdlab.parallel import Runner, Workers
 from trdlab.result import Result
 from trdlab.simulate import simulate
 
@@ -98,7 +99,7 @@ class ExperimentOutcome:
 def run_experiment(
     experiment: Experiment, *, models: MutableMapping[str, Model] | None = None, engine: Engine | None = None,
     cohorts: MutableMapping[tuple[object, ...], Any] | None = None, trial_n: int | None = None,
-    params: ClinicalParameters | None = None,
+    params: ClinicalParameters | None = None, runner: Runner | None = None,
 ) -> ExperimentOutcome:
     """Simulate every arm (or cohort) of ``experiment`` and judge its checks; never raises on a failed arm.
 
@@ -109,6 +110,7 @@ def run_experiment(
         cohorts: cache of simulated trial cohorts by key, shared across calls (filled here).
         trial_n: subjects per cohort instead of each cohort's ``n`` (small runs in tests).
         params: clinical-layer parameters (default: the packaged table).
+        runner: an open back-end for the virtual patients of trial experiments (default: this process).
     """
     base: dict[str, Any] = dict(id=experiment.id, title=experiment.title, expected=experiment.expected_text(),
                 citation=experiment.citation, kind=experiment.kind, experiment=experiment)
@@ -117,15 +119,16 @@ def run_experiment(
     try:
         if experiment.cohorts:
             checks = _run_trials(experiment, {} if cohorts is None else cohorts, trial_n,
-                                 params or load_clinical_parameters(), signatures)
+                                 params or load_clinical_parameters(), signatures, runner, engine)
         else:
             model = _model(experiment.species, {} if models is None else models, experiment.compounds)
             _check_names(experiment, model)
             times = experiment.times()
+            read = observables_read(experiment)
             for arm in experiment.arms:
                 try:
                     results[arm.name] = simulate(model, arm.regimen(experiment.species), times, engine=engine,
-                                                 parameters=dict(arm.parameters))
+                                                 parameters=dict(arm.parameters), observables=read)
                 except Exception as exc:  # noqa: BLE001 - one arm's failure is this experiment's error
                     raise ExperimentError(f"{experiment.where(f'arm[{arm.name}]')}: simulation failed: "
                                           f"{_describe(exc)}") from exc
@@ -139,15 +142,37 @@ def run_experiment(
                              signatures=signatures, **base)
 
 
+def observables_read(experiment: Experiment) -> tuple[str, ...]:
+    """Every model id the experiment's checks and figure read: only these are recorded.
+
+    The check observables and references, the observables of the biomarkers its checks read
+    (``library/biomarkers.toml``) and the figure's observables.
+    """
+    names: list[str] = []
+    for check in experiment.checks:
+        if isinstance(check, Check):
+            if check.biomarker is not None:
+                from trdlab.biomarkers.definitions import load_library
+
+                names += load_library().get(check.biomarker).observables
+            if check.observable:
+                names.append(check.observable)
+        elif isinstance(check, nca.NcaCheck):
+            names += [check.observable, *([check.reference] if check.reference else [])]
+    names += list(experiment.figure.observables)
+    return tuple(dict.fromkeys(names))
+
+
 def _run_trials(experiment: Experiment, cache: MutableMapping[tuple[object, ...], Any], n: int | None,
-                params: ClinicalParameters, signatures: dict[str, Any]) -> tuple[CheckOutcome, ...]:
+                params: ClinicalParameters, signatures: dict[str, Any], runner: Runner | None,
+                engine: Engine | None) -> tuple[CheckOutcome, ...]:
     """Simulate (or reuse) each cohort, score it and measure the trial checks."""
     tables = {}
     by_name = {c.name: c for c in experiment.cohorts}
     for cohort in experiment.cohorts:
         key = cohort.key(n)
         if key not in cache:
-            cache[key] = trial.simulate(cohort, params, n=n)
+            cache[key] = trial.simulate(cohort, params, n=n, runner=runner, engine=engine)
         design, simulated = cache[key]
         tables[cohort.name] = (trial.scored(design, simulated, cohort.scale or design.scale, params), design,
                                cohort.scale or design.scale)
@@ -185,19 +210,27 @@ def run_experiments(
     ids: Sequence[str] | None = None, *, progress: Progress | None = None,
     experiments: Iterable[Experiment] | None = None, engine: Engine | None = None,
     trial_n: int | None = None, params: ClinicalParameters | None = None,
-    models: MutableMapping[str, Model] | None = None,
+    models: MutableMapping[str, Model] | None = None, workers: Workers = 1, scheduler: str | None = None,
+    runner: Runner | None = None,
 ) -> list[ExperimentOutcome]:
     """Run the experiments with ``ids`` (default all), building each species' model once.
 
+    In parallel (``workers`` > 1, a ``scheduler`` or a parallel ``runner``) every mechanistic
+    experiment is one task; the trial experiments then run their virtual patients in chunks on the
+    same workers (cohorts shared between experiments are simulated once). The outcomes do not
+    depend on the back-end.
+
     Args:
         ids: experiment ids in the order to run; unknown ids raise before anything runs.
-        progress: called as ``progress(done, total, id)`` before each experiment and as
-            ``progress(total, total, "")`` at the end.
+        progress: called as ``progress(done, total, id)`` as experiments start (serial) or finish
+            (parallel), and as ``progress(total, total, "")`` at the end.
         experiments: the experiments to choose from (default :func:`load_experiments`).
         engine: simulation backend.
         trial_n: subjects per trial cohort instead of each cohort's ``n``.
         params: clinical-layer parameters for trial experiments (default: the packaged table).
-        models: built models by species to reuse (filled with the ones built here).
+        models: built models by species to reuse (filled with the ones built here, in this process).
+        workers, scheduler: the back-end when no ``runner`` is given (``"auto"``: every core).
+        runner: an open :class:`~trdlab.parallel.Runner` to use (its workers are kept).
 
     Raises:
         ExperimentError: an id is not among the experiments.
@@ -212,17 +245,43 @@ def run_experiments(
         chosen = [by_id[i] for i in dict.fromkeys(ids)]
     else:
         chosen = list(pool)
+    if runner is None:
+        with Runner(workers, scheduler) as own:
+            return run_experiments(progress=progress, experiments=chosen, engine=engine, trial_n=trial_n,
+                                   params=params, models=models, runner=own)
     models = {} if models is None else models
     cohorts: dict[tuple[object, ...], Any] = {}
-    outcomes = []
-    for done, experiment in enumerate(chosen):
+    outcomes: dict[int, ExperimentOutcome] = {}
+    total = len(chosen)
+    mechanistic = [i for i, e in enumerate(chosen) if not e.cohorts]
+    if runner.parallel and len(mechanistic) > 1:
+        def finished(done: int, _: int) -> None:
+            if progress is not None:
+                progress(done, total, chosen[mechanistic[done - 1]].id)
+
+        tasks = [(chosen[i], engine) for i in mechanistic]
+        for i, outcome in zip(mechanistic, runner.map(_run_alone, tasks, progress=finished)):
+            outcomes[i] = outcome
+    for index, experiment in enumerate(chosen):
+        if index in outcomes:
+            continue
         if progress is not None:
-            progress(done, len(chosen), experiment.id)
-        outcomes.append(run_experiment(experiment, models=models, engine=engine, cohorts=cohorts, trial_n=trial_n,
-                                       params=params))
+            progress(len(outcomes), total, experiment.id)
+        outcomes[index] = run_experiment(experiment, models=models, engine=engine, cohorts=cohorts, trial_n=trial_n,
+                                         params=params, runner=runner)
     if progress is not None:
-        progress(len(chosen), len(chosen), "")
-    return outcomes
+        progress(total, total, "")
+    return [outcomes[i] for i in range(total)]
+
+
+_WORKER_MODELS: dict[str, Model] = {}
+"""Models built in this (worker) process, kept for the life of the process."""
+
+
+def _run_alone(task: tuple[Experiment, Engine | None]) -> ExperimentOutcome:
+    """One mechanistic experiment as a parallel task (models cached per worker process)."""
+    experiment, engine = task
+    return run_experiment(experiment, models=_WORKER_MODELS, engine=engine)
 
 
 def _model(species: str, models: MutableMapping[str, Model], compounds: tuple[str, ...] = ()) -> Model:

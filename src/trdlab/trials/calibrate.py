@@ -30,6 +30,7 @@ from trdlab.clinical.parameters import CLINICAL_ROOT, ClinicalParameters, load_c
 from trdlab.clinical.scales import load_scale
 from trdlab.errors import CalibrationError
 from trdlab.model.units import parse
+from trdlab.parallel import Runner, Workers
 from trdlab.population.definitions import GENOTYPE, covariate
 from trdlab.trials.design import TrialDesign, load_design
 from trdlab.trials.run import simulate_cohort
@@ -199,15 +200,16 @@ class CalibrationResult:
 Cohorts = dict[tuple[str, tuple[str, ...]], tuple[TrialDesign, Cohort]]
 
 
-def simulate_designs(targets: list[Target], *, n: int, seed: int, workers: int = 1,
+def simulate_designs(targets: list[Target], *, n: int, seed: int, workers: Workers = 1,
                      progress: Callable[[str], None] | None = None) -> Cohorts:
-    """One simulated cohort per (design, extra follow-up visits) the targets use."""
+    """One simulated cohort per (design, extra follow-up visits) the targets use (one pool of workers for all)."""
     cohorts = {}
-    for key in dict.fromkeys(t.cohort_key for t in targets):
-        if progress:
-            progress(key[0])
-        design = with_extra_visits(load_design(key[0]), key[1])
-        cohorts[key] = (design, simulate_cohort(design, n=n, seed=seed, workers=workers))
+    with Runner(workers) as runner:
+        for key in dict.fromkeys(t.cohort_key for t in targets):
+            if progress:
+                progress(key[0])
+            design = with_extra_visits(load_design(key[0]), key[1])
+            cohorts[key] = (design, simulate_cohort(design, n=n, seed=seed, runner=runner))
     return cohorts
 
 
@@ -226,7 +228,7 @@ def evaluate(params: ClinicalParameters, targets: list[Target], cohorts: Cohorts
     return pd.DataFrame(rows)
 
 
-def calibrate(*, n: int = 300, seed: int = 20130101, workers: int = 1, max_evaluations: int = 800,
+def calibrate(*, n: int = 300, seed: int = 20130101, workers: Workers = 1, max_evaluations: int = 800,
               targets: list[Target] | None = None, start: ClinicalParameters | None = None,
               progress: Callable[[str], None] | None = None) -> CalibrationResult:
     """Fit the parameters of :func:`fitted_transforms` to the targets; deterministic for ``seed`` and ``n``."""

@@ -16,8 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from trdlab.dosing.regimen import Regimen
+from trdlab.engines.base import Engine
 from trdlab.errors import TrdlabError
-from trdlab.parallel import run_tasks
+from trdlab.result import Result
+from trdlab.parallel import Runner, Workers, run_tasks
 
 OBSERVABLES_FILE = Path(__file__).resolve().parents[1] / "library" / "clinical" / "observables.toml"
 
@@ -87,40 +89,75 @@ def _human_model(compounds: tuple[str, ...] = ()) -> object:
     return _MODELS[compounds]
 
 
-def simulate_plan(plan: SubjectPlan, observables: Sequence[str] = OBSERVABLES) -> Trajectory:
+def simulate_plan(plan: SubjectPlan, observables: Sequence[str] = OBSERVABLES, engine: Engine | None = None) -> Trajectory:
     """Simulate one plan; trdlab errors and solver failures become ``Trajectory.error``."""
-    from trdlab.simulate import simulate
+    return simulate_batch_of_plans([plan], observables, engine)[0]
 
-    try:
-        result = simulate(_human_model(plan.compounds), plan.regimen, np.asarray(plan.times), parameters=dict(plan.overrides),
-                          reinitialize=False)
-        # copies: a column view would keep the whole result matrix (every observable) alive
-        values = {name: np.array(result.column(name), dtype=float, copy=True) for name in observables}
-    except (TrdlabError, RuntimeError, ValueError) as exc:
-        return Trajectory(plan.subject, None, f"{type(exc).__name__}: {exc}")
+
+def simulate_batch_of_plans(plans: Sequence[SubjectPlan], observables: Sequence[str] = OBSERVABLES,
+                            engine: Engine | None = None) -> list[Trajectory]:
+    """Simulate plans through the engine's batched call, recording only ``observables``.
+
+    Plans that share their compounds and output times form one batch; a failing subject becomes a
+    :class:`Trajectory` with ``error`` set, and the others go on.
+    """
+    from trdlab.simulate import simulate_batch
+
+    groups: dict[tuple[tuple[str, ...], tuple[float, ...]], list[int]] = {}
+    for index, plan in enumerate(plans):
+        groups.setdefault((plan.compounds, plan.times), []).append(index)
+    out: list[Trajectory | None] = [None] * len(plans)
+    for (compounds, times), members in groups.items():
+        batch = [plans[i] for i in members]
+        try:
+            results = simulate_batch(_human_model(compounds), [p.regimen for p in batch], np.asarray(times),
+                                     parameters=[dict(p.overrides) for p in batch], reinitialize=False,
+                                     observables=observables, engine=engine)
+        except (TrdlabError, RuntimeError, ValueError) as exc:
+            results = [exc] * len(batch)
+        for i, plan, result in zip(members, batch, results):
+            out[i] = _trajectory(plan, result, observables)
+    return [t for t in out if t is not None]
+
+
+def _trajectory(plan: SubjectPlan, result: object, observables: Sequence[str]) -> Trajectory:
+    if isinstance(result, BaseException):
+        return Trajectory(plan.subject, None, f"{type(result).__name__}: {result}")
+    assert isinstance(result, Result)
+    values = {name: np.array(result.column(name), dtype=float, copy=True) for name in observables}
     if not all(np.all(np.isfinite(v)) for v in values.values()):
         return Trajectory(plan.subject, None, "SimulationError: non-finite values in the trajectory")
     return Trajectory(plan.subject, values)
 
 
-def _simulate_chunk(plans: Sequence[SubjectPlan]) -> list[Trajectory]:
-    return [simulate_plan(plan) for plan in plans]
+def _simulate_chunk(task: tuple[Sequence[SubjectPlan], Engine | None]) -> list[Trajectory]:
+    plans, engine = task
+    return simulate_batch_of_plans(plans, OBSERVABLES, engine)
 
 
 def simulate_plans(
     plans: Sequence[SubjectPlan],
     *,
-    workers: int = 1,
+    workers: Workers = 1,
     scheduler: str | None = None,
     chunk_size: int = 25,
     progress: Callable[[int, int], None] | None = None,
+    runner: Runner | None = None,
+    engine: Engine | None = None,
 ) -> list[Trajectory]:
-    """Simulate every plan (chunked over processes or a Dask cluster), in plan order."""
-    chunks = [list(plans[i : i + chunk_size]) for i in range(0, len(plans), chunk_size)]
+    """Simulate every plan (chunked over processes or a Dask cluster), in plan order.
+
+    ``runner``: an open back-end to reuse (else one is opened from ``workers`` / ``scheduler``);
+    ``engine``: the simulation backend, sent with each chunk (default: libRoadRunner).
+    """
+    if runner is not None and runner.scheduler is None and runner.workers > 1:
+        # at least four chunks per local worker, so that small cohorts keep every core busy too
+        chunk_size = max(1, min(chunk_size, -(-len(plans) // (4 * runner.workers))))
+    chunks = [(list(plans[i : i + chunk_size]), engine) for i in range(0, len(plans), chunk_size)]
 
     def tick(finished: int, total: int) -> None:
         if progress:
             progress(min(finished * chunk_size, len(plans)), len(plans))
 
-    nested = run_tasks(_simulate_chunk, chunks, workers=workers, scheduler=scheduler, progress=tick)
+    nested = run_tasks(_simulate_chunk, chunks, workers=workers, scheduler=scheduler, progress=tick, runner=runner)
     return [trajectory for chunk in nested for trajectory in chunk]

@@ -11,7 +11,7 @@ steady state when treatment starts; study time 0 is the first period's first dos
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,13 +21,15 @@ from trdlab.clinical.parameters import ClinicalParameters, load_clinical_paramet
 from trdlab.clinical.scales import load_scale
 from trdlab.clinical.symptoms import Noise
 from trdlab.dosing.catalog import PROTOCOL_INFO
+from trdlab.engines.base import Engine
 from trdlab.errors import TrialError
+from trdlab.parallel import Runner, Workers
 from trdlab.population import Population, load_population, sample_population
 from trdlab.population.covariates import population_names
 from trdlab.trials import cohort as cohort_mod
 from trdlab.trials.biomarkers import cohort_biomarkers
 from trdlab.trials.design import TrialDesign, load_design
-from trdlab.trials.mechanism import OBSERVABLES, SubjectPlan, simulate_plans
+from trdlab.trials.mechanism import OBSERVABLES, SubjectPlan, Trajectory, simulate_plans
 from trdlab.trials.regimens import arm_regimen, background_regimen, design_compounds
 from trdlab.trials.scoring import ArmInfo, Cohort, score
 from trdlab.trials.summary import summarize_trial
@@ -134,16 +136,28 @@ def simulate_cohort(
     *,
     n: int | None = None,
     seed: int = 1,
-    workers: int = 1,
+    workers: Workers = 1,
     scheduler: str | None = None,
     params: ClinicalParameters | None = None,
     progress: Callable[[int, int], None] | None = None,
+    runner: Runner | None = None,
+    engine: Engine | None = None,
 ) -> Cohort:
-    """Screen, randomise and simulate the mechanism of every included subject."""
+    """Screen, randomise and simulate the mechanism of every included subject.
+
+    ``runner`` (an open back-end, kept across calls) takes precedence over ``workers`` /
+    ``scheduler``; ``engine`` is the simulation backend (default: libRoadRunner).
+    """
     plan = plan_cohort(design, n=n, seed=seed, params=params)
+    trajectories = simulate_plans(plan.plans, workers=workers, scheduler=scheduler, progress=progress, runner=runner,
+                                  engine=engine)
+    return cohort_from(design, plan, trajectories)
+
+
+def cohort_from(design: TrialDesign, plan: CohortPlan, trajectories: Sequence[Trajectory]) -> Cohort:
+    """The simulated cohort: the plan's subjects with their trajectories (one per plan, in order)."""
     sched = plan.schedule
     n_subjects, periods = plan.assignment.shape
-    trajectories = simulate_plans(plan.plans, workers=workers, scheduler=scheduler, progress=progress)
     n_grid = sched.grid.size
     timeline = _timeline(sched)
     position = np.searchsorted(np.unique(timeline), timeline)[1:]
@@ -212,16 +226,21 @@ def run_trial(
     *,
     n: int | None = None,
     seed: int = 1,
-    workers: int = 1,
+    workers: Workers = 1,
     scheduler: str | None = None,
     params: ClinicalParameters | None = None,
     progress: Callable[[int, int], None] | None = None,
+    runner: Runner | None = None,
+    engine: Engine | None = None,
 ) -> TrialResult:
-    """Run a trial design (a :class:`TrialDesign`, a built-in name or a TOML path)."""
+    """Run a trial design (a :class:`TrialDesign`, a built-in name or a TOML path).
+
+    The result does not depend on ``workers``, ``scheduler`` or ``runner`` (same seed, same table).
+    """
     design = load_design(design) if isinstance(design, str) else design
     params = params or load_clinical_parameters()
     cohort = simulate_cohort(design, n=n, seed=seed, workers=workers, scheduler=scheduler, params=params,
-                             progress=progress)
+                             progress=progress, runner=runner, engine=engine)
     scale = load_scale(design.scale)
     subjects = score(cohort, params, scale, response=design.response, remission=design.remission_threshold)
     visit_days = {"baseline": 0.0, **{v: h / 24.0 for v, h in zip(design.visits, design.visit_hours)}}

@@ -37,6 +37,8 @@ from trdlab.model.units import parse
 from trdlab.trials.calibrate import Target, with_extra_visits
 from trdlab.trials.calibrate import metric as target_metric
 from trdlab.trials.design import TrialDesign, load_design
+from trdlab.engines.base import Engine
+from trdlab.parallel import Runner
 from trdlab.trials.run import simulate_cohort
 from trdlab.trials.scoring import Cohort as SimulatedCohort
 from trdlab.trials.scoring import score
@@ -124,10 +126,12 @@ def cohort_design(cohort: Cohort) -> TrialDesign:
     return dataclasses.replace(design, **changes)  # times are stored once; their hours are derived
 
 
-def simulate(cohort: Cohort, params: ClinicalParameters, *, n: int | None = None) -> tuple[TrialDesign, SimulatedCohort]:
-    """Simulate the cohort's virtual patients on the human model."""
+def simulate(cohort: Cohort, params: ClinicalParameters, *, n: int | None = None, runner: Runner | None = None,
+             engine: Engine | None = None) -> tuple[TrialDesign, SimulatedCohort]:
+    """Simulate the cohort's virtual patients on the human model (on ``runner``'s workers when given)."""
     design = cohort_design(cohort)
-    return design, simulate_cohort(design, n=n or cohort.n, seed=cohort.seed, params=params)
+    return design, simulate_cohort(design, n=n or cohort.n, seed=cohort.seed, params=params, runner=runner,
+                                   engine=engine)
 
 
 def scored(design: TrialDesign, simulated: SimulatedCohort, scale_name: str, params: ClinicalParameters) -> pd.DataFrame:
