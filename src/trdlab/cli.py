@@ -21,6 +21,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="trdlab: an i
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 _state = {"debug": False}
+_WORKERS_HELP = "local processes: auto (every core, the default) or a number (1: this process only)"
+_SCHEDULER_HELP = "Dask scheduler address (tcp://host:8786) instead of local processes"
 
 
 def _version(value: bool) -> None:
@@ -109,11 +111,19 @@ def simulate(
 
 
 @app.command()
-def reproduce(out_dir: Path = typer.Option(Path("report"), "--out", help="report folder (replaced if it exists)")) -> None:
+def reproduce(
+    out_dir: Path = typer.Option(Path("report"), "--out", help="report folder (replaced if it exists)"),
+    profile: str = typer.Option("full", "--profile", help="full (the paper) or small (same pipeline, 80-subject cohorts)"),
+    workers: str = typer.Option("auto", "--workers", help=_WORKERS_HELP),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help=_SCHEDULER_HELP),
+) -> None:
     """Reproduce the paper in silico and write the report (figures, checks, claims ledger)."""
+    from trdlab.parallel import resolve_workers
+    from trdlab.report.profiles import load_profile
     from trdlab.report.reproduce import reproduce as run
 
-    index = run(out_dir, console=err)  # progress on stderr; the result line on stdout
+    chosen, count = load_profile(profile), resolve_workers(workers)  # bad options stop before anything runs
+    index = run(out_dir, console=err, profile=chosen, workers=count, scheduler=scheduler)  # progress on stderr
     out.print(f"report: {index}")
 
 
@@ -142,6 +152,9 @@ def experiments_run(
     ids: Optional[list[str]] = typer.Argument(None, help="experiment ids (default: all)"),
     json_file: Optional[Path] = typer.Option(None, "--json", help="write [{id, status, kind, measured, expected, checks, ...}]"),
     library: Optional[Path] = typer.Option(None, "--library", help=_LIBRARY_HELP),
+    workers: str = typer.Option("auto", "--workers", help=_WORKERS_HELP),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help=_SCHEDULER_HELP),
+    trial_n: Optional[int] = typer.Option(None, "--trial-n", help="subjects per trial cohort (default: each cohort's n)"),
 ) -> None:
     """Run experiments on the model's own simulation and report pass / fail / prediction / error."""
     import json
@@ -159,7 +172,8 @@ def experiments_run(
         def progress(done: int, total: int, ident: str) -> None:
             bar.update(task, completed=done, total=total, description=f"experiment {ident}" if ident else "done")
 
-        outcomes = run_experiments(ids or None, progress=progress, experiments=experiments)
+        outcomes = run_experiments(ids or None, progress=progress, experiments=experiments, workers=workers,
+                                   scheduler=scheduler, trial_n=trial_n)
     table = Table("id", "kind", "status", "measured", "expected", title=f"{len(outcomes)} experiment(s)")
     for o in outcomes:
         measured = "\n".join(f"{c.label}: {c.value:.4g}" + (" (calibration)" if c.kind == "calibration" else "")
@@ -228,7 +242,7 @@ def screen(
     doses: Optional[list[str]] = typer.Option(None, "--doses", help="rat doses with unit, e.g. --doses '3 mg/kg' --doses '10 mg/kg'"),
     out_dir: Path = typer.Option(..., "--out", help="folder for screen.parquet, summary.csv and report.md (must not exist)"),
     allow: bool = typer.Option(False, "--allow", help="screen doses outside the compound's stated range"),
-    workers: int = typer.Option(1, "--workers", help="local processes (one task per compound and dose)"),
+    workers: str = typer.Option("auto", "--workers", help=_WORKERS_HELP),
     references: bool = typer.Option(True, "--references/--no-references", help="add ketamine, scopolamine, memantine"),
     trial_n: int = typer.Option(100, "--trial-n", help="subjects of the battery's virtual trial per compound (0: none)"),
     seed: int = typer.Option(2013, "--seed", help="seed of the virtual trials (the same patients for every compound)"),
@@ -236,12 +250,13 @@ def screen(
     """Run the standard screening battery (rat and human) for compounds, next to the references."""
     from trdlab.atomic import output_folder
     from trdlab.compounds import screen as battery
+    from trdlab.parallel import resolve_workers
 
     if out_dir.exists():
         raise _usage(f"--out {out_dir} already exists; choose a new folder")
     tasks = battery.plan(compound, doses or (), allow=allow, references=references)  # bad input stops here
     with out.status(f"screening {len(tasks)} compound-dose task(s)"):
-        table = battery.screen(compound, doses or (), allow=allow, workers=workers, references=references,
+        table = battery.screen(compound, doses or (), allow=allow, workers=resolve_workers(workers), references=references,
                                trial_n=trial_n, seed=seed)
     loaded = list({t.compound.name: t.compound for t in tasks}.values())
     with output_folder(out_dir, overwrite=False, what="screen folder") as staging:
@@ -299,8 +314,8 @@ def trial_run(
     out_dir: Path = typer.Option(..., "--out", help="folder for subjects.parquet, summary.json, figures (must not exist)"),
     n: Optional[int] = typer.Option(None, "--n", help="number of subjects (default: the design's n)"),
     seed: str = typer.Option("1", "--seed", help="integer seed; same seed, same trial"),
-    workers: int = typer.Option(1, "--workers", help="local processes for the mechanism simulations"),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:8786)"),
+    workers: str = typer.Option("auto", "--workers", help=_WORKERS_HELP),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help=_SCHEDULER_HELP),
 ) -> None:
     """Run a virtual trial and write its subject table, summary and figures."""
     from rich.progress import Progress
@@ -338,18 +353,19 @@ def calibrate(
     out_dir: Path = typer.Option(..., "--out", help="folder for symptoms.toml (fitted table) and fit.csv (must not exist)"),
     n: int = typer.Option(300, "--n", help="subjects per calibration cohort"),
     seed: int = typer.Option(20130101, "--seed", help="seed of the cohorts (common random numbers)"),
-    workers: int = typer.Option(1, "--workers", help="local processes for the mechanism simulations"),
+    workers: str = typer.Option("auto", "--workers", help=_WORKERS_HELP),
     max_evaluations: int = typer.Option(800, "--max-evaluations", help="Nelder-Mead evaluations (first pass)"),
 ) -> None:
     """Re-fit the clinical layer (symptom and placebo model) to its targets and write the table."""
     from trdlab.atomic import output_folder
+    from trdlab.parallel import resolve_workers
     from trdlab.trials.calibrate import calibrate as fit
     from trdlab.trials.calibrate import parameters_toml
 
     if out_dir.exists():
         raise _usage(f"--out {out_dir} already exists; choose a new folder")
     with out.status("simulating calibration cohorts and fitting"):
-        result = fit(n=n, seed=seed, workers=workers, max_evaluations=max_evaluations,
+        result = fit(n=n, seed=seed, workers=resolve_workers(workers), max_evaluations=max_evaluations,
                      progress=lambda name: err.print(f"simulating {name}"))
     with output_folder(out_dir, overwrite=False, what="calibration folder") as staging:
         (staging / "symptoms.toml").write_text(parameters_toml(result), encoding="utf-8")
@@ -365,6 +381,10 @@ from trdlab.cli_biosignatures import biomarkers_app, signature_app  # noqa: E402
 
 app.add_typer(biomarkers_app, name="biomarkers")
 app.add_typer(signature_app, name="signature")
+
+from trdlab.cli_sensitivity import sensitivity as _sensitivity  # noqa: E402
+
+app.command("sensitivity")(_sensitivity)
 
 
 def _fmt(value: object) -> str:

@@ -13,6 +13,7 @@ import pytest
 
 import trdlab
 import trdlab.experiments
+import trdlab.parallel
 from trdlab.model.build import build_model
 
 
@@ -116,9 +117,10 @@ def test_unwritable_output_is_one_error(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def reproduced(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
-    """``trdlab reproduce`` run once for the report tests (the whole paper: mechanism, trials, claims)."""
+    """``trdlab reproduce`` run once for the report tests: the small profile (every experiment and design,
+    80-subject cohorts), the same code path as the full paper of ``make run``, on every core."""
     tmp_path = tmp_path_factory.mktemp("reproduce")
-    return tmp_path, cli("reproduce", "--out", str(tmp_path / "report"), timeout=2400)
+    return tmp_path, cli("reproduce", "--profile", "small", "--out", str(tmp_path / "report"), timeout=2400)
 
 
 def test_reproduce_writes_the_report(reproduced: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
@@ -128,6 +130,10 @@ def test_reproduce_writes_the_report(reproduced: tuple[Path, subprocess.Complete
     # SUNDIALS prints on stdout: the whole paper runs without a CVODE step-size warning
     assert "t + h = t" not in run.stdout + run.stderr
     summary = json.loads((out / "summary.json").read_text())
+    # the small profile says what it is: its sizes, and that its verdicts are not the paper's
+    assert summary["profile"]["name"] == "small" and summary["profile"]["trial_n"] == 80
+    assert summary["workers"] == ("this process" if trdlab.parallel.available_cores() == 1
+                                  else f"{trdlab.parallel.available_cores()} local processes")
     assert {c["id"] for c in summary["checks"]} == {"PK-H1", "PK-H2", "PK-H3"}
     assert len(summary["claims"]) == len(trdlab.experiments.load_ledger())
     status = {c["id"]: c["status"] for c in summary["claims"]}
@@ -136,6 +142,7 @@ def test_reproduce_writes_the_report(reproduced: tuple[Path, subprocess.Complete
         assert (out / "trials" / design / "subjects.parquet").is_file()
     html = (out / "index.html").read_text()
     assert "C01" in html and "T1-NR2B-ketamine" in html
+    assert "Profile <b>small</b>" in html and "not the paper's" in html
     # validation passes are counted apart from calibration passes, and every check carries its kind
     tally = summary["tally"]
     passed = [e for e in summary["experiments"] if e["status"] == "pass"]

@@ -1,6 +1,11 @@
 """`trdlab reproduce`: build every species' model, run the verification and the claims
 ledger, draw the figures and write the report folder (atomically: a failed run leaves
 the previous report untouched and no partial folder).
+
+Every core is used by default: one :class:`~trdlab.parallel.Runner` (worker processes started
+once) serves the whole run: the mechanistic experiments are independent tasks, the virtual
+patients of the trials are simulated in chunks. A profile (:mod:`trdlab.report.profiles`) sizes
+the run: ``full`` is the paper, ``small`` the same pipeline on fewer subjects.
 """
 
 from __future__ import annotations
@@ -26,33 +31,49 @@ from trdlab.experiments.runner import ExperimentOutcome, run_experiments
 from trdlab.experiments.tally import Tally, tally
 from trdlab.model.build import build_model
 from trdlab.model.sbml_model import Model
+from trdlab.parallel import Runner, Workers
 from trdlab.report import html
+from trdlab.report.profiles import Profile, load_profile
 from trdlab.report.biosignatures import biosignature_section
 from trdlab.report.figures import plt, time_course
+from trdlab.report.sensitivity import sensitivity_section
 from trdlab.report.summary import summary_html
 from trdlab.report.parameters import parameters_markdown
 from trdlab.report.pk_figures import load_figures
 from trdlab.report.table1 import table1_html
 from trdlab.result import Result
 from trdlab.simulate import simulate
-from trdlab.trials.design import builtin_designs
+from trdlab.trials.design import builtin_designs, load_design
 from trdlab.trials.output import write_trial
 from trdlab.trials.run import run_trial
 
 GRID_STEP_H = 1.0 / 60.0  # one-minute output grid: the end of a 40-min infusion lies on it
 
 
-def reproduce(out: Path, *, console: Console | None = None) -> Path:
-    """Write the report into ``out`` (replacing an old one) and return its ``index.html``."""
+def reproduce(out: Path, *, console: Console | None = None, profile: str | Profile = "full",
+              workers: Workers = "auto", scheduler: str | None = None) -> Path:
+    """Write the report into ``out`` (replacing an old one) and return its ``index.html``.
+
+    Args:
+        out: the report folder.
+        console: where progress goes (default: stderr).
+        profile: a profile name of ``report/profiles.toml`` (or a :class:`Profile`).
+        workers: local processes (``"auto"``: every core; 1: serial). The report does not depend on it.
+        scheduler: a Dask scheduler address instead of local processes.
+    """
     console = console or Console(stderr=True)
-    with output_folder(out, overwrite=True, what="report folder") as staging:
-        _write(staging, console)
+    chosen = load_profile(profile) if isinstance(profile, str) else profile
+    with Runner(workers, scheduler) as runner, output_folder(out, overwrite=True, what="report folder") as staging:
+        _write(staging, console, chosen, runner)
     return out / "index.html"
 
 
-def _write(folder: Path, console: Console) -> None:
+def _write(folder: Path, console: Console, profile: Profile, runner: Runner) -> None:
     started = time.perf_counter()
     figures, ledger, experiments = load_figures(), load_ledger(), load_experiments()
+    if profile.experiments is not None:
+        wanted = set(profile.experiments)
+        experiments = tuple(e for e in experiments if e.id in wanted or e.verification)
     species = sorted({e.species for e in experiments if e.verification} | {f.species for f in figures})
     (folder / "models").mkdir()
     (folder / "parameters.md").write_text(parameters_markdown(), encoding="utf-8")
@@ -100,9 +121,12 @@ def _write(folder: Path, console: Console) -> None:
         def step(done: int, total: int, ident: str) -> None:
             show(f"experiment {ident}" if ident else "report", completed=base + done)
 
-        everything = run_experiments(progress=step, experiments=experiments, models=models)
+        everything = run_experiments(progress=step, experiments=experiments, models=models, runner=runner,
+                                     trial_n=profile.trial_n)
         show("virtual trials")
-        trial_html = _trials_section(folder)
+        trial_html = _trials_section(folder, runner, profile)
+        show("sensitivity analyses")
+        sensitivity_html = sensitivity_section(folder, runner, profile)
     verification = [o for o in everything if o.experiment is not None and o.experiment.verification]
     results = [o for o in everything if o not in verification]
     claim_text = {c.id: c.claim for c in ledger}
@@ -136,6 +160,7 @@ def _write(folder: Path, console: Console) -> None:
         html.Section("Table 1: depression, magnesium and ketamine side by side", table1_html({o.id: o for o in results}),
                      "table1"),
         html.Section("Virtual trials", trial_html, "trials"),
+        html.Section("Sensitivity: which parameters drive the predictions", sensitivity_html, "sensitivity"),
         html.Section("Bio-signatures", biosignature_section([o for o in results if o.signatures], folder / "figures"),
                      "biosignatures"),
         html.Section("Experiments",
@@ -149,10 +174,17 @@ def _write(folder: Path, console: Console) -> None:
                      "ledger"),
     ]
     intro = (f"<p>trdlab {escape(__version__)} — in-silico reproduction of Zarate, Duman, Liu, Sartori, Quiroz &amp; Murck (2013), "
-             "<i>New paradigms for treatment-resistant depression</i>, Ann N Y Acad Sci 1292:21-31.</p>")
+             "<i>New paradigms for treatment-resistant depression</i>, Ann N Y Acad Sci 1292:21-31.</p>"
+             f"<p class='profile'>Profile <b>{escape(profile.name)}</b>: {escape(profile.description)}."
+             + ("" if profile.is_full else " Its verdicts are those of its own cohort sizes, not the paper's: "
+                "<code>make run</code> (profile full) is the reproduction.") + "</p>")
     (folder / "index.html").write_text(html.page("trdlab report", intro, sections), encoding="utf-8")
     summary = {
         "trdlab_version": __version__,
+        "profile": {"name": profile.name, "trial_n": profile.trial_n,
+                    "experiments": None if profile.experiments is None else list(profile.experiments),
+                    "designs": None if profile.designs is None else list(profile.designs)},
+        "workers": runner.describe(),
         "wall_time_s": time.perf_counter() - started,
         "models": {name: m.sha256 for name, m in models.items()},
         "checks": [dict(o.record(), title=o.title) for o in verification],
@@ -234,13 +266,18 @@ TRIAL_CAPTIONS = {
 """What each trial figure shows and what to compare it with."""
 
 
-def _trials_section(folder: Path) -> str:
+def _trials_section(folder: Path, runner: Runner, profile: Profile) -> str:
     """Run every built-in design (its own n, seed 1); write each trial folder under trials/ and show its figures."""
-    parts = ["<p>Each built-in design is run with its own n and seed 1 (<code>trdlab trial run NAME</code> gives the "
+    size = "its own n" if profile.trial_n is None else f"at most {profile.trial_n} subjects (profile {profile.name})"
+    command = "trdlab trial run NAME" + ("" if profile.trial_n is None else " --n N")
+    parts = [f"<p>Each built-in design is run with {escape(size)} and seed 1 (<code>{escape(command)}</code> gives the "
              "same numbers); subject tables, summaries and figures are in <code>trials/</code>.</p>"]
     (folder / "trials").mkdir()
-    for name in builtin_designs():
-        result = run_trial(name, seed=1)
+    names = builtin_designs() if profile.designs is None else [d for d in builtin_designs() if d in profile.designs]
+    for name in names:
+        design = load_design(name)
+        n = None if profile.trial_n is None else min(profile.trial_n, design.n)
+        result = run_trial(design, seed=1, n=n, runner=runner)
         write_trial(result, folder / "trials" / name)
         rows = [(c["visit"], _number(c["effect_size_d"]["estimate"]), _number(c["mean_difference"]["estimate"]),
                  _number(c["p_value"]), _number(c["odds_ratio_response"]["estimate"]))
