@@ -23,6 +23,8 @@ out = Console(soft_wrap=True)
 _state = {"debug": False}
 _WORKERS_HELP = "local processes: auto (every core, the default) or a number (1: this process only)"
 _SCHEDULER_HELP = "Dask scheduler address (tcp://host:8786) instead of local processes"
+STREAM_ABOVE = 20_000
+STREAM_CHUNK = 5_000
 
 
 def _version(value: bool) -> None:
@@ -316,14 +318,20 @@ def trial_run(
     seed: str = typer.Option("1", "--seed", help="integer seed; same seed, same trial"),
     workers: str = typer.Option("auto", "--workers", help=_WORKERS_HELP),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help=_SCHEDULER_HELP),
+    chunk_size: Optional[int] = typer.Option(None, "--chunk-size", help="stream the cohort in chunks of this many "
+                                             "subjects (subjects/ as partitioned Parquet, flat memory); "
+                                             f"default above {STREAM_ABOVE} subjects: {STREAM_CHUNK}"),
+    resume: bool = typer.Option(False, "--resume", help="continue an interrupted streamed run from its finished chunks"),
 ) -> None:
     """Run a virtual trial and write its subject table, summary and figures."""
     from rich.progress import Progress
 
     from trdlab.errors import TrialError
+    from trdlab.parallel import Runner
     from trdlab.trials.design import load_design
     from trdlab.trials.output import write_trial
     from trdlab.trials.run import run_trial
+    from trdlab.trials.stream import run_streamed
 
     if out_dir.exists():
         raise _usage(f"--out {out_dir} already exists; choose a new folder")
@@ -332,13 +340,20 @@ def trial_run(
     except ValueError:
         raise TrialError(f"--seed {seed!r} is not an integer; give e.g. --seed 1") from None
     spec = load_design(design)
-    with Progress(console=err, transient=True) as bar:
+    size = spec.n if n is None else n
+    streamed = chunk_size is not None or resume or (isinstance(size, int) and size > STREAM_ABOVE)
+    with Progress(console=err, transient=True) as bar, Runner(workers, scheduler) as runner:
         task = bar.add_task(f"trial {spec.name}", total=None)
 
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total, description=f"simulating subjects ({done}/{total})")
 
-        result = run_trial(spec, n=n, seed=seed_value, workers=workers, scheduler=scheduler, progress=progress)
+        if streamed:
+            run_streamed(spec, out_dir, n=n, seed=seed_value, chunk=chunk_size or STREAM_CHUNK, runner=runner,
+                         resume=resume, progress=progress)
+            out.print(f"wrote {out_dir} (subjects/ in chunks, summary.json, manifest.json)")
+            return
+        result = run_trial(spec, n=n, seed=seed_value, runner=runner, progress=progress)
     write_trial(result, out_dir)
     table = Table("arm", "visit", "n", "mean", "response", "remission", title=f"{spec.name}: {spec.title}")
     for arm, info in result.summary["arms"].items():

@@ -111,6 +111,7 @@ def signature_fit(
     inner_folds: int = typer.Option(3, "--inner-folds", help="inner folds (hyper-parameter search)"),
     permutations: int = typer.Option(100, "--permutations", help="label permutations for the p-value (0: none)"),
     bootstrap: int = typer.Option(1000, "--bootstrap", help="bootstrap resamples for the CIs"),
+    workers: str = typer.Option("auto", "--workers", help="local processes for the permutation test: auto (every core) or a number"),
 ) -> None:
     """Fit a signature with nested cross-validation and save it with its manifest."""
     from trdlab.signatures.data import read_table
@@ -124,9 +125,11 @@ def signature_fit(
     table = read_table(data)
     chosen = [f.strip() for f in features.split(",") if f.strip()] if features else None
     scheme = CVScheme(folds, repeats, inner_folds, bootstrap, permutations, 5, seed)
-    with out.status("nested cross-validation"):
+    from trdlab.parallel import Runner
+
+    with Runner(workers) as runner, out.status(f"nested cross-validation on {runner.describe()}"):
         signature = fit_table(table, outcome, features=chosen, model="forest" if model == "forest" else "logistic",
-                              scheme=scheme)
+                              scheme=scheme, runner=runner)
     save_signature(signature, out_dir)
     metrics = signature.fit.metrics()
     if signature.problem.task == "survival":

@@ -103,3 +103,16 @@ def test_a_dask_local_cluster_gives_the_local_result_even_when_a_worker_is_kille
         assert killed and (result.subjects.status == "ok").all()
         pd.testing.assert_frame_equal(result.subjects, run_trial("zarate2006", n=80, seed=5, workers=2).subjects,
                                       check_exact=True)
+
+
+def test_the_signature_permutation_test_does_not_depend_on_workers() -> None:
+    from trdlab.signatures.learn import CVScheme, fit_signature
+
+    rng = np.random.default_rng(4)
+    x = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)})
+    y = pd.Series((x.a + rng.normal(scale=1.0, size=60) > 0).astype(int))
+    scheme = CVScheme(3, 1, 2, 0, 6, 1, 9)
+    serial = fit_signature(x, y, pd.Series(range(60)), scheme=scheme)
+    with Runner(2) as runner:
+        parallel = fit_signature(x, y, pd.Series(range(60)), scheme=scheme, runner=runner)
+    assert serial.permutation_p == parallel.permutation_p and serial.auc == parallel.auc

@@ -65,6 +65,11 @@ def test_every_toml_block_is_valid_for_its_file(page: str, text: str, tmp_path: 
         from trdlab.trials.design import validate_design
 
         assert validate_design(data, page) == []
+    elif all(isinstance(row, dict) and "reason" in row for row in data.values()):  # a sensitivity ranges file
+        from trdlab.sensitivity.ranges import RangeRow
+
+        for row in data.values():
+            RangeRow.model_validate(row)
     else:  # parameter rows
         from trdlab.model.library import ParameterRowFile
 

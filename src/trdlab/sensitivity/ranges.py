@@ -45,7 +45,7 @@ class Range:
         return math.log(self.low), math.log(self.high)
 
 
-class _RangeRow(BaseModel):
+class RangeRow(BaseModel):
     model_config = ConfigDict(extra="forbid")
     factor: float | None = Field(default=None, gt=1)
     low: float | None = Field(default=None, gt=0)
@@ -53,7 +53,7 @@ class _RangeRow(BaseModel):
     reason: str = Field(min_length=3)
 
     @model_validator(mode="after")
-    def _one_kind(self) -> "_RangeRow":
+    def _one_kind(self) -> "RangeRow":
         if (self.factor is None) == (self.low is None and self.high is None):
             raise ValueError("give either factor = F (> 1) or both low and high (model units)")
         if self.factor is None and (self.low is None or self.high is None or self.low >= self.high):
@@ -103,7 +103,7 @@ def file_ranges(path: Path, model: Model) -> list[Range]:
             problems.append(f"[{name}]: not a constant parameter or compartment of model {model.name!r}")
             continue
         try:
-            row = _RangeRow.model_validate(entry)
+            row = RangeRow.model_validate(entry)
         except ValidationError as exc:
             first = exc.errors()[0]
             field = ".".join(str(p) for p in first["loc"]) or "row"

@@ -38,6 +38,7 @@ from sklearn.model_selection import GridSearchCV, RepeatedStratifiedKFold, Strat
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
+from trdlab.parallel import Runner, run_tasks
 from trdlab.signatures.data import SignatureError
 
 ModelName = Literal["logistic", "forest"]
@@ -170,9 +171,19 @@ def bootstrap_auc(y: np.ndarray, p: np.ndarray, n: int, seed: int) -> tuple[tupl
     return (float(low), float(high)), pd.DataFrame({"fpr": grid, "tpr_low": band[0], "tpr_high": band[1]})
 
 
+def _permuted_auc(task: tuple[np.ndarray, np.ndarray, ModelName, CVScheme, tuple[str, ...]]) -> float:
+    """One label permutation's outer-CV AUC (a task of the runner)."""
+    x, y, model, single, features = task
+    return _outer(x, y, model, single, importance=False, features=features)[1][0]
+
+
 def fit_signature(x: pd.DataFrame, outcome: pd.Series, subjects: pd.Series, *, model: ModelName = "logistic",
-                  scheme: CVScheme = CVScheme()) -> Fit:
-    """Nested-CV performance of the signature and the model refitted on every subject."""
+                  scheme: CVScheme = CVScheme(), runner: Runner | None = None) -> Fit:
+    """Nested-CV performance of the signature and the model refitted on every subject.
+
+    ``runner``: the permutation test's refits run as its tasks (the permuted labels are drawn here,
+    in order, so the p-value does not depend on the back-end).
+    """
     scheme.check()
     features = tuple(x.columns)
     X, y = x.to_numpy(float), outcome.to_numpy(float).astype(int)
@@ -185,8 +196,8 @@ def fit_signature(x: pd.DataFrame, outcome: pd.Series, subjects: pd.Series, *, m
         rng = np.random.default_rng(scheme.seed)
         single = CVScheme(scheme.outer_folds, 1, scheme.inner_folds, 0, 0, 1, scheme.seed)
         observed = _outer(X, y, model, single, importance=False, features=features)[1][0]
-        null = [_outer(X, rng.permutation(y), model, single, importance=False, features=features)[1][0]
-                for _ in range(scheme.n_permutations)]
+        tasks = [(X, rng.permutation(y), model, single, features) for _ in range(scheme.n_permutations)]
+        null = run_tasks(_permuted_auc, tasks, runner=runner)
         p_value = float((1 + sum(v >= observed for v in null)) / (1 + len(null)))
     fpr, tpr, _ = roc_curve(y, mean_p)
     bins = min(5, max(2, int(min(np.bincount(y)) // 2)))

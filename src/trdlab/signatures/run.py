@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from trdlab.parallel import Runner
 from trdlab.signatures.data import WINDOW_H, Problem, design_matrix, problem
 from trdlab.signatures.learn import CVScheme, Fit, ModelName, fit_signature
 from trdlab.signatures.relapse import RelapseFit, fit_relapse
@@ -23,7 +24,8 @@ class Signature:
 
 
 def fit_table(table: pd.DataFrame, outcome: str, *, features: Sequence[str] | None = None,
-              model: ModelName = "logistic", scheme: CVScheme = CVScheme(), window_h: float = WINDOW_H) -> Signature:
+              model: ModelName = "logistic", scheme: CVScheme = CVScheme(), window_h: float = WINDOW_H,
+              runner: Runner | None = None) -> Signature:
     """Fit a response / non-response (classification) or relapse (survival) signature on ``table``.
 
     Raises:
@@ -39,5 +41,5 @@ def fit_table(table: pd.DataFrame, outcome: str, *, features: Sequence[str] | No
         fit: Fit | RelapseFit = fit_relapse(x, y[time], y[event], y["subject"], folds=scheme.outer_folds,
                                             n_bootstrap=scheme.n_bootstrap, seed=scheme.seed)
         return Signature(chosen, fit, scheme, "cox")
-    return Signature(chosen, fit_signature(x, y[chosen.outcome], y["subject"], model=model, scheme=scheme),
-                     scheme, model)
+    return Signature(chosen, fit_signature(x, y[chosen.outcome], y["subject"], model=model, scheme=scheme,
+                                           runner=runner), scheme, model)

@@ -71,9 +71,9 @@ def schedule(visit_hours: list[float], periods: int, washout_h: float) -> Schedu
     return Schedule(starts, grid, index)
 
 
-def subject_generators(seed: int, n: int) -> list[np.random.Generator]:
-    """One independent generator per pool subject, branch ``(SUBJECTS, i)`` (does not depend on ``n``)."""
-    return subject_streams(seed, n)
+def subject_generators(seed: int, n: int, start: int = 0) -> list[np.random.Generator]:
+    """One independent generator per pool subject ``start .. start + n - 1``, branch ``(SUBJECTS, i)``."""
+    return subject_streams(seed, n, start)
 
 
 def randomisation_generator(seed: int) -> np.random.Generator:

@@ -92,7 +92,11 @@ def _population(design: TrialDesign, n: int, seed: int) -> Population:
 
 @dataclass(frozen=True)
 class CohortPlan:
-    """Everything decided from the seed before simulation: who, which arms, which doses, which draws."""
+    """Everything decided from the seed before simulation: who, which arms, which doses, which draws.
+
+    A plan may hold a slice of the trial (a chunk of a streamed cohort): subjects
+    ``first_subject .. first_subject + len(plans) - 1``.
+    """
 
     schedule: cohort_mod.Schedule
     covariates: pd.DataFrame
@@ -100,11 +104,41 @@ class CohortPlan:
     dropout: np.ndarray
     noise: Noise
     plans: tuple[SubjectPlan, ...]
+    first_subject: int = 0
 
 
-def plan_cohort(design: TrialDesign, *, n: int | None = None, seed: int = 1,
-                params: ClinicalParameters | None = None) -> CohortPlan:
-    """Screen, randomise and write every included subject's simulation plan (nothing is simulated)."""
+@dataclass(frozen=True)
+class Screening:
+    """The whole trial's screening and randomisation: which pool subjects are in, which arms, when they leave.
+
+    Memory is a few numbers per subject plus the pool's covariate table; the symptom-model draws
+    and the simulation plans are made per chunk (:func:`plan_chunk`).
+    """
+
+    design: TrialDesign
+    seed: int
+    schedule: cohort_mod.Schedule
+    pool: Population
+    chosen: np.ndarray
+    assignment: np.ndarray
+    dropout: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return int(self.chosen.size)
+
+
+SCREENING_CHUNK = 5000
+"""Pool subjects whose symptom-model draws are held at once while screening."""
+
+
+def screen_cohort(design: TrialDesign, *, n: int | None = None, seed: int = 1,
+                  params: ClinicalParameters | None = None) -> Screening:
+    """Screen the pool with the inclusion criterion and randomise the included subjects (nothing is simulated).
+
+    Each pool subject's draws come from its own stream, so screening the pool chunk by chunk gives
+    the same ratings as all at once, in memory bounded by :data:`SCREENING_CHUNK`.
+    """
     seed = _check_seed(seed)
     n = design.n if n is None else n
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
@@ -115,20 +149,39 @@ def plan_cohort(design: TrialDesign, *, n: int | None = None, seed: int = 1,
     visit_hours = [float(h) for h in design.visit_hours]
     sched = cohort_mod.schedule(visit_hours, periods, float(design.washout_hours or 0.0))
     pool = _population(design, POOL_FACTOR * int(n), seed)
-    rngs = cohort_mod.subject_generators(seed, len(pool.covariates))
-    noise = cohort_mod.cohort_noise(rngs, sched)
+    size = len(pool.covariates)
     severity = pool.covariates["baseline_severity"].to_numpy(float)
-    ratings = cohort_mod.screening_ratings(severity, noise, sched, scale, params)
+    ratings = np.empty(size)
+    for start in range(0, size, SCREENING_CHUNK):
+        stop = min(size, start + SCREENING_CHUNK)
+        noise = cohort_mod.cohort_noise(cohort_mod.subject_generators(seed, stop - start, start), sched)
+        ratings[start:stop] = cohort_mod.screening_ratings(severity[start:stop], noise, sched, scale, params)
     chosen = cohort_mod.include(ratings, design.inclusion, int(n))
     allocation_rng = cohort_mod.randomisation_generator(seed)
     assignment = np.array(cohort_mod.randomise(int(n), [a.allocation for a in design.arms], periods, allocation_rng))
     dropout = _dropout(design, sched, int(n), cohort_mod.dropout_generator(seed))
-    covariates = pool.covariates.iloc[chosen].reset_index(drop=True)
-    overrides = pool.parameters.iloc[chosen].reset_index(drop=True)
-    plans = tuple(_plan(design, k, covariates.iloc[k], overrides.iloc[k], assignment[k], sched) for k in range(int(n)))
-    chosen_noise = Noise(noise.drive_half[chosen], noise.placebo[chosen], noise.relapse[chosen], noise.fluctuation[chosen],
-                         noise.items[chosen])
-    return CohortPlan(sched, covariates, assignment, dropout, chosen_noise, plans)
+    return Screening(design, seed, sched, pool, chosen, assignment, dropout)
+
+
+def plan_chunk(screening: Screening, start: int = 0, stop: int | None = None) -> CohortPlan:
+    """The simulation plans and symptom-model draws of included subjects ``start .. stop - 1``."""
+    stop = screening.n if stop is None else min(stop, screening.n)
+    design, sched = screening.design, screening.schedule
+    chosen = screening.chosen[start:stop]
+    rngs = [cohort_mod.subject_generators(screening.seed, 1, int(i))[0] for i in chosen]
+    noise = cohort_mod.cohort_noise(rngs, sched)
+    covariates = screening.pool.covariates.iloc[chosen].reset_index(drop=True)
+    overrides = screening.pool.parameters.iloc[chosen].reset_index(drop=True)
+    assignment = screening.assignment[start:stop]
+    plans = tuple(_plan(design, start + k, covariates.iloc[k], overrides.iloc[k], assignment[k], sched)
+                  for k in range(stop - start))
+    return CohortPlan(sched, covariates, assignment, screening.dropout[start:stop], noise, plans, start)
+
+
+def plan_cohort(design: TrialDesign, *, n: int | None = None, seed: int = 1,
+                params: ClinicalParameters | None = None) -> CohortPlan:
+    """Screen, randomise and write every included subject's simulation plan (nothing is simulated)."""
+    return plan_chunk(screen_cohort(design, n=n, seed=seed, params=params))
 
 
 def simulate_cohort(
@@ -177,6 +230,7 @@ def cohort_from(design: TrialDesign, plan: CohortPlan, trajectories: Sequence[Tr
         noise=plan.noise,
         errors=tuple(t.error for t in trajectories),
         dropout=plan.dropout,
+        first_subject=plan.first_subject,
     )
 
 

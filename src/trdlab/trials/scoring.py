@@ -58,6 +58,8 @@ class Cohort:
     noise: Noise
     errors: tuple[str | None, ...]
     dropout: np.ndarray  # (subject,) index of the first missed visit over the whole timeline (inf: none)
+    first_subject: int = 0
+    """Trial-wide index of the first subject here (a chunk of a streamed cohort starts after the previous ones)."""
 
 
 def _expectancy(arm: ArmInfo, params: ClinicalParameters) -> float:
@@ -116,7 +118,7 @@ def score(cohort: Cohort, params: ClinicalParameters, scale: Scale, *, response:
             change = row_total - baseline
             pct = -change / np.where(baseline > 0, baseline, np.nan)
             frame = {
-                "subject": np.arange(n),
+                "subject": cohort.first_subject + np.arange(n),
                 "arm": [cohort.arms[a].name for a in cohort.assignment[:, p]],
                 "period": np.full(n, p + 1),
                 "visit": np.full(n, label, dtype=object),
@@ -141,5 +143,5 @@ def score(cohort: Cohort, params: ClinicalParameters, scale: Scale, *, response:
             frames.append(pd.DataFrame(frame))
     table = pd.concat(frames, ignore_index=True)
     covariates = cohort.covariates.reset_index(drop=True).add_prefix("")
-    table = table.merge(covariates.assign(subject=np.arange(n)), on="subject", how="left")
+    table = table.merge(covariates.assign(subject=cohort.first_subject + np.arange(n)), on="subject", how="left")
     return table.sort_values(["subject", "period", "day"], kind="stable").reset_index(drop=True)
