@@ -15,6 +15,8 @@ A 14-day parallel trial (ketamine 0.5 mg/kg IV over 40 min vs saline, MADRS at 1
 Targets: 2-process speed-up >= 1.8x (pool of a command), per-patient cost <= 1.15x the bare loop.
 
 Run: ``.venv/bin/python benchmarks/trial_throughput.py [N]`` (default N = 1000; takes minutes).
+"""
+
 from __future__ import annotations
 
 import sys
