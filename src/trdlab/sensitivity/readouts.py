@@ -17,12 +17,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import cast
+from functools import lru_cache
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
 from trdlab.model.build import SpeciesName
 from trdlab.model.sbml_model import Model
+
+if TYPE_CHECKING:
+    from trdlab.experiments.spec import Experiment
 
 _MODELS: dict[tuple[str, tuple[str, ...]], Model] = {}
 _EXPERIMENT_MODELS: dict[str, Model] = {}
@@ -35,6 +39,14 @@ def _model(species: str, compounds: tuple[str, ...] = ()) -> Model:
 
         _MODELS[species, compounds] = build_model(cast(SpeciesName, species), compounds=compounds)
     return _MODELS[species, compounds]
+
+
+@lru_cache(maxsize=None)
+def _experiment(ident: str) -> Experiment:
+    """The packaged experiment ``ident``, read once per process (not once per chunk of samples)."""
+    from trdlab.experiments.loading import load_experiments
+
+    return next(e for e in load_experiments() if e.id == ident)
 
 
 def _factors(names: tuple[str, ...], nominal: tuple[float, ...], row: np.ndarray) -> dict[str, float]:
@@ -84,10 +96,9 @@ class CheckReadout:
         return f"{self.experiment}.{self.check}"
 
     def __call__(self, rows: np.ndarray) -> np.ndarray:
-        from trdlab.experiments.loading import load_experiments
         from trdlab.experiments.runner import run_experiment
 
-        spec = next(e for e in load_experiments() if e.id == self.experiment)
+        spec = _experiment(self.experiment)
         check = next(c for c in spec.checks if c.id == self.check)
         needed = {getattr(check, a, None) for a in ("arm", "reference", "other_arm", "other_reference")}
         spec = replace(spec, arms=tuple(a for a in spec.arms if a.name in needed), checks=(check,))  # only what it reads

@@ -32,6 +32,7 @@ from trdlab.model.sbml_model import Model
 from trdlab.parallel import Runner
 from trdlab.trials.design import TrialDesign, load_design
 from trdlab.trials.mechanism import _human_model, simulate_plans
+from trdlab.trials.output import _clean
 from trdlab.trials.regimens import design_compounds
 from trdlab.trials.run import cohort_from, plan_chunk, screen_cohort
 from trdlab.trials.scoring import score
@@ -106,15 +107,10 @@ def run_streamed(design: TrialDesign | str, out: str | Path, *, n: int | None = 
     visit_days = {"baseline": 0.0, **{v: h / 24.0 for v, h in zip(design.visits, design.visit_hours)}}
     summary = summarize_trial(subjects[subjects.visit != "baseline"], visit_order=list(design.visits),
                               visit_days=visit_days)
-    (staging / "summary.json").write_text(json.dumps(_finite(summary), indent=2) + "\n", encoding="utf-8")
+    (staging / "summary.json").write_text(json.dumps(_clean(summary), indent=2) + "\n", encoding="utf-8")
     failed = sorted(int(s) for s in subjects.loc[subjects.status != "ok", "subject"].unique())
     manifest.write_text(json.dumps({**identity, "complete": True, "chunks": len(starts), "failed_subjects": failed},
                                    indent=2) + "\n", encoding="utf-8")
     os.replace(staging, out)
     return out
 
-
-def _finite(value: object) -> object:
-    from trdlab.trials.output import _clean
-
-    return _clean(value)
